@@ -1,0 +1,94 @@
+"""The ``safeguard-qa`` command: a thin shell over the Python API.
+
+Each command module exposes ``add_parser(subparsers, common)``; the command's function
+gets the parsed arguments and a :class:`Session`, and returns an exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from enum import IntEnum
+from pathlib import Path
+
+from safeguard_qa.errors import InputError, SafeguardQAError
+
+
+class ExitCode(IntEnum):
+    """What the command's exit status means."""
+
+    OK = 0
+    FLAGS = 1
+    BAD_INPUT = 2
+    INTERRUPTED = 130
+
+
+def exit_code(*, bad_input: bool, flags_at_or_above: int, warnings: int = 0) -> ExitCode:
+    """The exit code for a run. In order: bad input is 2; otherwise any flag at or above
+    ``--fail-on`` (or any validation warning) is 1; otherwise 0."""
+    if bad_input:
+        return ExitCode.BAD_INPUT
+    if flags_at_or_above or warnings:
+        return ExitCode.FLAGS
+    return ExitCode.OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from safeguard_qa.cli import commands
+
+    parser = argparse.ArgumentParser(
+        prog="safeguard-qa",
+        description="Validate and evaluate safeguarding self-assessment returns "
+        "(Section 11, Section 175) and build the challenge-event pack.",
+    )
+    parser.add_argument(
+        "--plugins-dir",
+        type=Path,
+        help="a folder of plugin modules (default: ./plugins when it holds *.py files)",
+    )
+    parser.add_argument(
+        "--plugin",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a plugin that must load (an error if it is missing or broken); repeatable",
+    )
+    parser.add_argument(
+        "--no-entry-points", action="store_true", help="do not load installed plugin packages"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what is being done")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in commands.MODULES:
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="safeguard-qa: %(message)s",
+    )
+    try:
+        code = int(args.func(args))
+    except InputError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        code = ExitCode.BAD_INPUT
+    except SafeguardQAError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        code = ExitCode.BAD_INPUT
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+        code = ExitCode.BAD_INPUT
+    except KeyboardInterrupt:
+        code = ExitCode.INTERRUPTED
+    return code
+
+
+def run() -> None:  # pragma: no cover - console-script entry point
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""Helpers every command shares: the registry, input expansion, safe output writing."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+from safeguard_qa.errors import InputError, Problem
+from safeguard_qa.loaders.files import format_of
+from safeguard_qa.plugins import Registry, load_registry
+
+RETURN_SUFFIXES = (".yaml", ".yml", ".json", ".csv", ".xlsx")
+
+
+def registry_from(args: argparse.Namespace) -> Registry:
+    return load_registry(
+        args.plugins_dir, entry_points=not args.no_entry_points, required=tuple(args.plugin)
+    )
+
+
+def expand_inputs(paths: Sequence[Path], input_format: str | None = None) -> list[Path]:
+    """Files as given, and folders expanded to the return files inside them, sorted."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(
+                sorted(
+                    p
+                    for p in path.iterdir()
+                    if p.is_file() and p.suffix.lower() in RETURN_SUFFIXES and not p.name.startswith(("~$", "."))
+                )
+            )
+        else:
+            found.append(path)
+    if not found:
+        raise InputError([Problem(", ".join(map(str, paths)) or "(none)", "", "no return files found")])
+    if input_format is None:
+        unknown = [p for p in found if p.exists() and not format_of(p)]
+        if unknown:
+            raise InputError(
+                [
+                    Problem(
+                        str(p),
+                        "",
+                        "cannot tell the format from the extension; expected .yaml, .yml, "
+                        ".json, .csv or .xlsx (or pass --input-format)",
+                    )
+                    for p in unknown
+                ]
+            )
+    return found
+
+
+def progress(items: Sequence[Path], label: str) -> Iterator[Path]:
+    """Yield ``items``, drawing a progress bar on stderr when it is a terminal."""
+    if not sys.stderr.isatty() or len(items) < 2:
+        yield from items
+        return
+    total = len(items)
+    width = 30
+    for done, item in enumerate(items):
+        filled = width * done // total
+        sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        sys.stderr.flush()
+        yield item
+    sys.stderr.write(f"\r{label} [{'#' * width}] {total}/{total}\n")
+    sys.stderr.flush()
+
+
+def write_output(path: Path | None, data: str | bytes) -> None:
+    """Write to stdout, or to ``path`` atomically: a temporary file renamed into place,
+    so a failure never leaves half a report."""
+    if path is None:
+        if isinstance(data, bytes):
+            raise InputError.single("-o", "", "this format is binary: give an output file with -o")
+        sys.stdout.write(data)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def check_not_inputs(output: Path | None, inputs: Iterable[Path]) -> None:
+    """Refuse to write over an input file."""
+    if output is None:
+        return
+    resolved = output.resolve()
+    for path in inputs:
+        if path.exists() and path.resolve() == resolved:
+            raise InputError.single(str(output), "", "the output file is one of the inputs; choose another")

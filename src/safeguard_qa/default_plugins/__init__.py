@@ -1,0 +1,1 @@
+"""The built-in plugins. Each module is registered exactly like a third-party plugin."""

@@ -1,0 +1,423 @@
+"""The engine: self, assured and moderated ratings, roll-ups and challenge flags for returns.
+
+Build an :class:`Engine` once (it resolves rules, their parameters and roll-ups from the
+registry and the policy), then evaluate any number of returns with it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from safeguard_qa.engine.rollup import POINTS, Items
+from safeguard_qa.errors import PolicyError, Problem, ReturnError, RuleError, raise_if_errors
+from safeguard_qa.loaders.policy import check_policy
+from safeguard_qa.loaders.returns import check_return
+from safeguard_qa.models.framework import Criterion, Framework, Standard
+from safeguard_qa.models.outcomes import Outcome, Outcomes
+from safeguard_qa.models.policy import Policy, Severity
+from safeguard_qa.models.results import (
+    AgencyRef,
+    CriterionResult,
+    Evaluation,
+    Flag,
+    FrameworkRef,
+    Ratings,
+    StandardResult,
+)
+from safeguard_qa.models.returns import Return
+from safeguard_qa.models.scale import NA, RAG, Scale
+from safeguard_qa.plugins import Registry
+from safeguard_qa.rules.base import CriterionView, Finding, PeerStats, ReturnContext, Rule
+
+
+@dataclass(frozen=True, slots=True)
+class _ActiveRule:
+    rule: Rule
+    params: Any
+    severity: Severity | None
+    plugin: str
+
+
+_Plan = tuple[tuple[Criterion, Standard, Scale | None], ...]
+
+
+class Engine:
+    """Evaluates returns under one policy with the rules and roll-ups of one registry."""
+
+    def __init__(
+        self, registry: Registry, policy: Policy | None = None, *, policy_file: str = "policy"
+    ) -> None:
+        self.registry = registry
+        self.policy = policy = policy or Policy()
+        problems = check_policy(policy, registry, policy_file)
+        if problems:
+            raise PolicyError(problems)
+        self._rules = [
+            _ActiveRule(
+                rule,
+                rule.parse_params(policy.rule_config(rule.id).params),
+                policy.rule_config(rule.id).severity,
+                registry.owners.get(("rules", rule.id), "?"),
+            )
+            for rule in registry.rules.values()
+            if policy.runs(rule.id)
+        ]
+        if not self._rules:
+            raise PolicyError(
+                [Problem(policy_file, "rules", "no rule is enabled: nothing would be checked")]
+            )
+        self._standard_rollup = registry.rollups[policy.rollup.standard].combine
+        self._overall_rollup = registry.rollups[policy.rollup.overall].combine
+        self._plans: dict[tuple[str, str, str, str | None], _Plan] = {}
+
+    @property
+    def rule_ids(self) -> list[str]:
+        return [active.rule.id for active in self._rules]
+
+    # --- set-up per return --------------------------------------------------------------
+
+    def framework_for(self, ret: Return) -> Framework:
+        return self.registry.framework(ret.framework, ret.framework_version)
+
+    def _plan(self, framework: Framework, ret: Return) -> _Plan:
+        """The applicable criteria with their scales; computed once per framework and agency type."""
+        key = (framework.id, framework.version, ret.agency.type, ret.agency.sector)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = tuple(
+                (criterion, standard, self.registry.scale_for(framework, criterion))
+                for standard in framework.standards
+                for criterion in standard.criteria
+                if criterion.applies(ret.agency.type, ret.agency.sector)
+            )
+            self._plans[key] = plan
+        return plan
+
+    def views(self, ret: Return, framework: Framework | None = None) -> tuple[CriterionView, ...]:
+        """Each applicable criterion with its response and resolved self rating."""
+        framework = framework or self.framework_for(ret)
+        responses = ret.by_criterion
+        return tuple(
+            _view(criterion, standard, scale, responses.get(criterion.id))
+            for criterion, standard, scale in self._plan(framework, ret)
+        )
+
+    def peer_stats(self, returns: Iterable[Return]) -> PeerStats:
+        """Self scores of every agency on every criterion, for rules that compare peers."""
+        scores: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
+        for ret in returns:
+            for view in self.views(ret):
+                if view.self_rag is not None:
+                    scores[(ret.framework, view.criterion.id)][ret.agency.id] = POINTS[view.self_rag]
+        return PeerStats(dict(scores))
+
+    # --- evaluation ---------------------------------------------------------------------
+
+    def evaluate(
+        self,
+        ret: Return,
+        *,
+        previous: Return | None = None,
+        peers: PeerStats | None = None,
+        outcomes: Outcomes | None = None,
+        validate: bool = True,
+        file: str = "",
+    ) -> Evaluation:
+        """Evaluate one return. ``validate=False`` skips :func:`check_return` when the caller
+        has already checked it (e.g. with ``validated_return``)."""
+        if validate:
+            raise_if_errors(check_return(ret, self.registry, file), ReturnError)
+        framework = self.framework_for(ret)
+        items = self.views(ret, framework)
+        previous_items = None
+        if previous is not None and previous.framework == ret.framework:
+            previous_items = {v.criterion.id: v for v in self.views(previous)}
+        ctx = ReturnContext(
+            ret=ret,
+            framework=framework,
+            policy=self.policy,
+            as_of=self.as_of(ret),
+            items=items,
+            previous=previous,
+            previous_items=previous_items,
+            peers=peers,
+        )
+        flags = self._flags(ctx)
+        applied = _applicable_outcomes(outcomes, ret)
+        flags = _apply_flag_outcomes(flags, applied)
+        return self._assemble(ctx, flags, applied)
+
+    def evaluate_many(
+        self,
+        returns: Sequence[Return],
+        *,
+        previous: Mapping[str, Return] | None = None,
+        outcomes: Outcomes | None = None,
+        validate: bool = True,
+    ) -> list[Evaluation]:
+        """Evaluate one partnership's returns together, so peer rules can compare them.
+        ``previous`` maps agency id to that agency's previous return."""
+        peers = self.peer_stats(returns)
+        previous = previous or {}
+        return [
+            self.evaluate(
+                ret,
+                previous=previous.get(ret.agency.id),
+                peers=peers,
+                outcomes=outcomes,
+                validate=validate,
+            )
+            for ret in returns
+        ]
+
+    def as_of(self, ret: Return) -> dt.date:
+        """The policy's as-of date, else the return's submitted date, deadline or period end."""
+        return self.policy.as_of or ret.submitted or ret.deadline or ret.period.end
+
+    def _flags(self, ctx: ReturnContext) -> list[Flag]:
+        ret = ctx.ret
+        weights = {v.criterion.id: v.criterion.weight for v in ctx.items}
+        criteria = ctx.framework.criteria
+        standard_of = ctx.framework.standard_of
+        flags: list[Flag] = []
+        for active in self._rules:
+            try:
+                findings = list(active.rule.check(ctx, active.params))
+            except Exception as exc:
+                raise RuleError(
+                    f"rule {active.rule.id} (plugin {active.plugin}) failed on return "
+                    f"{ret.id}: {type(exc).__name__}: {exc}"
+                ) from exc
+            for finding in findings:
+                flags.append(_flag(active, ret, finding, criteria, standard_of))
+        order = {cid: i for i, cid in enumerate(weights)}
+        flags.sort(key=lambda f: (order.get(f.criterion or "", -1), f.rule, f.fingerprint))
+        return flags
+
+    def _assemble(
+        self, ctx: ReturnContext, flags: list[Flag], applied: list[Outcome]
+    ) -> Evaluation:
+        ret = ctx.ret
+        caps: dict[str | None, list[RAG]] = defaultdict(list)
+        flag_ids: dict[str, list[str]] = defaultdict(list)
+        for flag in flags:
+            if flag.criterion is not None:
+                flag_ids[flag.criterion].append(flag.fingerprint)
+            if flag.caps is not None and flag.status != "dismissed":
+                caps[flag.criterion].append(flag.caps)
+        moderated = _moderated_levels(ret, applied)
+        criteria: list[CriterionResult] = []
+        by_standard: dict[str, list[CriterionResult]] = defaultdict(list)
+        for view in ctx.items:
+            cid = view.criterion.id
+            assured = _capped(view.self_rag, caps.get(cid, ()))
+            mod_level = moderated.get(cid)
+            mod_rag = None
+            if mod_level is not None and view.scale is not None:
+                level = view.scale.level(mod_level)
+                mod_rag = level.rag if level is not None else None
+            result = CriterionResult(
+                criterion=cid,
+                standard=view.standard.id,
+                answer_type=view.criterion.answer.type,
+                weight=view.criterion.weight,
+                self_level=view.level.id if view.level is not None else None,
+                self_rag=view.self_rag,
+                self_score=POINTS[view.self_rag] if view.self_rag is not None else None,
+                assured_rag=assured,
+                assured_score=POINTS[assured] if assured is not None else None,
+                moderated_level=mod_level,
+                moderated_rag=mod_rag,
+                value=view.response.value if view.response is not None else None,
+                not_applicable=view.not_applicable,
+                answered=view.answered,
+                flags=tuple(flag_ids.get(cid, ())),
+            )
+            criteria.append(result)
+            by_standard[view.standard.id].append(result)
+        standards = [
+            StandardResult(
+                standard=standard.id,
+                title=standard.title,
+                **self._rollup(by_standard[standard.id], self._standard_rollup),
+            )
+            for standard in ctx.framework.standards
+            if standard.id in by_standard
+        ]
+        overall_fields = self._rollup(standards, self._overall_rollup, weights=False)
+        overall_caps = caps.get(None, ())
+        if overall_caps and overall_fields["assured_rag"] is not None:
+            overall_fields["assured_rag"] = _capped(overall_fields["assured_rag"], overall_caps)
+        weights = {c.criterion: c.weight for c in criteria}
+        return Evaluation(
+            return_id=ret.id,
+            agency=AgencyRef(
+                id=ret.agency.id,
+                name=ret.agency.name,
+                type=ret.agency.type,
+                sector=ret.agency.sector,
+                statutory=ret.agency.statutory,
+            ),
+            framework=FrameworkRef(id=ctx.framework.id, version=ctx.framework.version),
+            period_start=ret.period.start,
+            period_end=ret.period.end,
+            as_of=ctx.as_of,
+            deadline=ret.deadline,
+            submitted=ret.submitted,
+            sign_off_role=ret.sign_off.role if ret.sign_off is not None else None,
+            overall=Ratings(**overall_fields),
+            standards=tuple(standards),
+            criteria=tuple(criteria),
+            flags=tuple(flags),
+            agenda=_agenda(flags, weights, self.policy.agenda_size),
+            outcomes=tuple(applied),
+        )
+
+    def _rollup(
+        self, parts: Sequence[Ratings], combine: Any, *, weights: bool = True
+    ) -> dict[str, Any]:
+        """Self, assured and moderated roll-ups of ``parts`` (criteria or standards)."""
+
+        def weight(part: Ratings) -> float:
+            return part.weight if weights and isinstance(part, CriterionResult) else 1.0
+
+        fields: dict[str, Any] = {}
+        self_items: Items = [(p.self_rag, weight(p)) for p in parts if p.self_rag is not None]
+        assured_items: Items = [
+            (p.assured_rag, weight(p)) for p in parts if p.assured_rag is not None
+        ]
+        fields["self_rag"], fields["self_score"] = self._combine(combine, self_items)
+        fields["assured_rag"], fields["assured_score"] = self._combine(combine, assured_items)
+        if any(p.moderated_rag is not None for p in parts):
+            moderated_items: Items = [
+                (p.moderated_rag or p.assured_rag, weight(p))  # type: ignore[misc]
+                for p in parts
+                if (p.moderated_rag or p.assured_rag) is not None
+            ]
+            fields["moderated_rag"], _ = self._combine(combine, moderated_items)
+        return fields
+
+    def _combine(self, combine: Any, items: Items) -> tuple[RAG | None, float | None]:
+        if not items:
+            return None, None
+        rag, score = combine(items, self.policy)
+        return rag, round(score, 6)
+
+
+def _view(
+    criterion: Criterion, standard: Standard, scale: Scale | None, response: Any
+) -> CriterionView:
+    if response is None:
+        return CriterionView(criterion, standard, None, scale, None, None, False)
+    rating = response.rating
+    if rating is not None and rating.casefold() == NA:
+        return CriterionView(criterion, standard, response, scale, None, None, True)
+    level = scale.level(rating) if (scale is not None and rating is not None) else None
+    self_rag = level.rag if level is not None else None
+    value_rag = None
+    answer = criterion.answer
+    if answer.type == "numeric" and response.value is not None:
+        value_rag = answer.rag(response.value)
+        if self_rag is None:
+            self_rag = value_rag
+    return CriterionView(criterion, standard, response, scale, level, self_rag, False, value_rag)
+
+
+def _capped(rag: RAG | None, caps: Iterable[RAG]) -> RAG | None:
+    caps = list(caps)
+    if not caps:
+        return rag
+    worst_cap = RAG.worst(caps)
+    return worst_cap if rag is None else rag.at_most(worst_cap)
+
+
+def fingerprint(rule_id: str, ret: Return, criterion: str | None, key: str) -> str:
+    """Stable id of a finding: rule, agency, framework, period end, criterion and key."""
+    raw = "\x1f".join(
+        (rule_id, ret.agency.id, ret.framework, ret.period.end.isoformat(), criterion or "", key)
+    )
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def _flag(
+    active: _ActiveRule,
+    ret: Return,
+    finding: Finding,
+    criteria: Mapping[str, Criterion],
+    standard_of: Mapping[str, Standard],
+) -> Flag:
+    rule = active.rule
+    criterion = criteria.get(finding.criterion) if finding.criterion else None
+    question = finding.question or rule.question
+    if criterion is not None and criterion.challenge_questions:
+        question = f"{question} Framework prompt: {criterion.challenge_questions[0]}"
+    return Flag(
+        fingerprint=fingerprint(rule.id, ret, finding.criterion, finding.key),
+        rule=rule.id,
+        severity=active.severity or finding.severity or rule.severity,
+        agency=ret.agency.id,
+        standard=standard_of[criterion.id].id if criterion is not None else None,
+        criterion=finding.criterion,
+        message=finding.message,
+        evidence=finding.evidence,
+        question=question,
+        caps=finding.caps,
+    )
+
+
+def _agenda(flags: Sequence[Flag], weights: Mapping[str, float], size: int) -> tuple[str, ...]:
+    """Open and decided-but-not-dismissed flags, most severe and heaviest first."""
+    position = {f.fingerprint: i for i, f in enumerate(flags)}
+    ranked = sorted(
+        (f for f in flags if f.status != "dismissed"),
+        key=lambda f: (
+            -f.severity.rank,
+            -weights.get(f.criterion or "", max(weights.values(), default=1.0)),
+            position[f.fingerprint],
+        ),
+    )
+    return tuple(f.fingerprint for f in ranked[:size])
+
+
+def _applicable_outcomes(outcomes: Outcomes | None, ret: Return) -> list[Outcome]:
+    """This agency's outcomes decided during or after the return's period, in force, in
+    the order decided (file order breaks ties): later decisions supersede earlier ones."""
+    if outcomes is None:
+        return []
+    found = [
+        o
+        for o in outcomes.outcomes
+        if o.agency == ret.agency.id
+        and o.decided_on >= ret.period.start
+        and (o.expires is None or o.expires >= o.decided_on)
+    ]
+    return sorted(found, key=lambda o: o.decided_on)
+
+
+def _apply_flag_outcomes(flags: list[Flag], applied: list[Outcome]) -> list[Flag]:
+    latest: dict[str, Outcome] = {}
+    for outcome in applied:
+        if outcome.flag is not None:
+            latest[outcome.flag] = outcome
+    if not latest:
+        return flags
+    return [
+        f.model_copy(update={"status": latest[f.fingerprint].decision, "reason": latest[f.fingerprint].reason})
+        if f.fingerprint in latest
+        else f
+        for f in flags
+    ]
+
+
+def _moderated_levels(ret: Return, applied: list[Outcome]) -> dict[str, str]:
+    """The moderated level per criterion: recorded in the return, superseded by outcomes."""
+    levels = {r.criterion: r.moderated for r in ret.responses if r.moderated is not None}
+    for outcome in applied:
+        if outcome.criterion is not None and outcome.moderated is not None:
+            levels[outcome.criterion] = outcome.moderated
+    return levels

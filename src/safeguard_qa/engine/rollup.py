@@ -1,0 +1,85 @@
+"""Roll-up strategies: how criterion RAGs combine into a standard's, and standards' into overall.
+
+Every strategy sees the same input, a list of ``(rag, weight)``, and returns a RAG and a
+score from 0 to 1. Scores are RAG points: red 0, amber 1/3, green 2/3, blue 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from safeguard_qa.models.policy import Bands, Policy
+from safeguard_qa.models.scale import RAG
+
+POINTS: dict[RAG, float] = {RAG.RED: 0.0, RAG.AMBER: 1 / 3, RAG.GREEN: 2 / 3, RAG.BLUE: 1.0}
+
+Items = Sequence[tuple[RAG, float]]
+
+
+@dataclass(frozen=True, slots=True)
+class RollupStrategy:
+    """A named roll-up. ``combine`` gets at least one item."""
+
+    name: str
+    description: str
+    combine: Callable[[Items, Policy], tuple[RAG, float]]
+
+
+def band(score: float, bands: Bands) -> RAG:
+    """The one RAG band ``score`` falls in."""
+    if bands.blue is not None and score >= bands.blue:
+        return RAG.BLUE
+    if score >= bands.green:
+        return RAG.GREEN
+    if score >= bands.amber:
+        return RAG.AMBER
+    return RAG.RED
+
+
+def weighted_points(items: Items) -> float:
+    total = sum(weight for _, weight in items)
+    return sum(POINTS[rag] * weight for rag, weight in items) / total
+
+
+def worst_of(items: Items, policy: Policy) -> tuple[RAG, float]:
+    worst = RAG.worst([rag for rag, _ in items])
+    return worst, POINTS[worst]
+
+
+def weighted_mean(items: Items, policy: Policy) -> tuple[RAG, float]:
+    score = weighted_points(items)
+    return band(score, policy.mean_bands), score
+
+
+def percentage_met(items: Items, policy: Policy) -> tuple[RAG, float]:
+    total = sum(weight for _, weight in items)
+    met = sum(weight for rag, weight in items if rag.rank >= RAG.GREEN.rank)
+    share = met / total
+    return band(share, policy.met_bands), share
+
+
+def any_red_is_red(items: Items, policy: Policy) -> tuple[RAG, float]:
+    rag, score = weighted_mean(items, policy)
+    if any(item_rag is RAG.RED for item_rag, _ in items):
+        return RAG.RED, score
+    return rag, score
+
+
+BUILT_IN = (
+    RollupStrategy("worst_of", "the worst rating of its parts", worst_of),
+    RollupStrategy(
+        "weighted_mean",
+        "the weighted mean of RAG points (red 0, amber 1/3, green 2/3, blue 1), banded by "
+        "the policy's mean_bands",
+        weighted_mean,
+    ),
+    RollupStrategy(
+        "percentage_met",
+        "the weighted share of parts rated green or better, banded by the policy's met_bands",
+        percentage_met,
+    ),
+    RollupStrategy(
+        "any_red_is_red", "red when any part is red, otherwise the weighted mean", any_red_is_red
+    ),
+)

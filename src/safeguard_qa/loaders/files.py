@@ -1,0 +1,161 @@
+"""Reading untrusted files safely: size limits, strict UTF-8, safe YAML, bounded structure.
+
+Limits default to values that fit any real return many times over and can be changed per
+call or with the environment variables ``SAFEGUARD_QA_MAX_BYTES`` and ``SAFEGUARD_QA_MAX_NODES``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from safeguard_qa.errors import InputError, Problem
+
+try:  # the C loader is several times faster; fall back to pure Python where it is absent
+    from yaml import CSafeLoader as _SafeLoader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+DEFAULT_MAX_NODES = 500_000
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Input size limits. ``max_nodes`` bounds the parsed structure, aliases expanded."""
+
+    max_bytes: int = DEFAULT_MAX_BYTES
+    max_nodes: int = DEFAULT_MAX_NODES
+
+    @classmethod
+    def from_env(cls) -> Limits:
+        return cls(
+            max_bytes=_env_int("SAFEGUARD_QA_MAX_BYTES", DEFAULT_MAX_BYTES),
+            max_nodes=_env_int("SAFEGUARD_QA_MAX_NODES", DEFAULT_MAX_NODES),
+        )
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InputError.single(
+            f"${name}", "", f"expected a whole number of bytes or nodes, found {raw!r}"
+        ) from None
+    return value if value > 0 else default
+
+
+def read_bytes(path: Path, limits: Limits) -> bytes:
+    """The file's bytes, or an InputError naming the file when missing or too large."""
+    name = str(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise InputError.single(name, "", "no such file") from None
+    except OSError as exc:
+        raise InputError.single(name, "", f"cannot read it: {exc.strerror}") from None
+    if not path.is_file():
+        raise InputError.single(name, "", "expected a file, found a folder or device")
+    if size > limits.max_bytes:
+        raise InputError.single(
+            name,
+            "",
+            f"the file is {size:,} bytes, over the limit of {limits.max_bytes:,} "
+            "(raise it with SAFEGUARD_QA_MAX_BYTES if the file is genuine)",
+        )
+    with path.open("rb") as handle:
+        data = handle.read(limits.max_bytes + 1)
+    if len(data) > limits.max_bytes:
+        raise InputError.single(name, "", f"the file grew past the limit of {limits.max_bytes:,}")
+    return data
+
+
+def read_text(path: Path, limits: Limits) -> str:
+    """The file decoded as UTF-8 (a byte-order mark is allowed)."""
+    data = read_bytes(path, limits)
+    if b"\x00" in data:
+        raise InputError.single(str(path), "", "expected a text file, found binary data")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError.single(
+            str(path),
+            f"line {line}",
+            "expected UTF-8 text; save the file as UTF-8 (found a byte "
+            f"0x{data[exc.start]:02x} that is not UTF-8)",
+        ) from None
+
+
+def parse_text(text: str, name: str, fmt: str, limits: Limits) -> Any:
+    """Parse YAML or JSON text into plain data, bounded by ``limits.max_nodes``."""
+    if fmt == "json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError.single(
+                name, f"line {exc.lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}"
+            ) from None
+    else:
+        try:
+            data = yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a safe loader
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark
+            place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            problem = exc.problem or "invalid YAML"
+            if "could not determine a constructor" in str(exc):
+                problem = f"YAML tags that construct objects are not allowed ({problem})"
+            raise InputError.single(name, place, f"invalid YAML: {problem}") from None
+        except yaml.YAMLError as exc:
+            raise InputError.single(name, "", f"invalid YAML: {exc}") from None
+    check_size(data, name, limits.max_nodes)
+    return data
+
+
+def check_size(data: Any, name: str, max_nodes: int) -> None:
+    """Reject structures with more than ``max_nodes`` values, counting shared (aliased) ones
+    each time they are reached: this is what stops a YAML "billion laughs" document."""
+    budget = max_nodes
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        budget -= 1
+        if budget < 0:
+            raise InputError.single(
+                name,
+                "",
+                f"the document has more than {max_nodes:,} values once YAML aliases are "
+                "expanded (raise SAFEGUARD_QA_MAX_NODES if the file is genuine)",
+            )
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def format_of(path: Path) -> str:
+    """The input format named by the file's extension."""
+    suffix = path.suffix.lower()
+    return {".yml": "yaml", ".yaml": "yaml", ".json": "json", ".csv": "csv", ".xlsx": "xlsx"}.get(
+        suffix, ""
+    )
+
+
+def load_document(path: Path, limits: Limits | None = None) -> Any:
+    """Read a YAML or JSON file into plain data (dicts, lists, scalars)."""
+    limits = limits or Limits.from_env()
+    fmt = format_of(path)
+    if fmt not in ("yaml", "json"):
+        raise InputError.single(
+            str(path), "", f"expected a .yaml, .yml or .json file, found {path.suffix or 'none'}"
+        )
+    return parse_text(read_text(path, limits), str(path), fmt, limits)

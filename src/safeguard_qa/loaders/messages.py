@@ -1,0 +1,159 @@
+"""Turning pydantic ``ValidationError``s into problems a business officer can act on.
+
+A location such as ``("standards", 2, "criteria", 0, "answer", "numeric", "green")`` becomes
+``standard S11-3 › criterion S11-3.1 › answer › green``: list items are named by their id
+(or the criterion they answer) where they have one, else by their position counting from 1.
+"""
+
+from __future__ import annotations
+
+from typing import Any, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from safeguard_qa.errors import Problem
+
+_SINGULAR = {
+    "standards": "standard",
+    "criteria": "criterion",
+    "responses": "criterion",
+    "evidence": "evidence",
+    "actions": "action",
+    "levels": "level",
+    "sources": "source",
+    "outcomes": "outcome",
+    "evidence_prompts": "evidence prompt",
+    "challenge_questions": "challenge question",
+}
+_ID_KEYS = ("id", "criterion", "agency")
+
+
+def problems_from_validation(
+    file: str, exc: ValidationError, raw: Any, model: type[BaseModel] | None = None
+) -> list[Problem]:
+    """One Problem per pydantic error, placed by item id and explained in plain words."""
+    return [_problem(file, error, raw, model) for error in exc.errors(include_url=False)]
+
+
+def _problem(file: str, error: ErrorDetails, raw: Any, model: type[BaseModel] | None) -> Problem:
+    loc = error["loc"]
+    place, node = describe_location(loc, raw)
+    return Problem(file, place, _message(error, loc, node, model))
+
+
+def describe_location(loc: tuple[int | str, ...], raw: Any) -> tuple[str, Any]:
+    """The human place of ``loc`` in ``raw``, and the raw value found at its parent."""
+    parts: list[str] = []
+    node = raw
+    parent = raw
+    previous_key: str | None = None
+    for element in loc:
+        if isinstance(element, int) and isinstance(node, list) and 0 <= element < len(node):
+            item = node[element]
+            noun = _SINGULAR.get(previous_key or "", previous_key or "item")
+            ident = _item_id(item)
+            label = f"{noun} {ident}" if ident else f"{noun} {element + 1}"
+            if parts and previous_key is not None and parts[-1] == previous_key:
+                parts[-1] = label
+            else:
+                parts.append(label)
+            parent, node = node, item
+        elif isinstance(element, str) and isinstance(node, dict) and element in node:
+            parts.append(element)
+            previous_key = element
+            parent, node = node, node[element]
+        elif isinstance(element, str) and isinstance(node, dict):
+            if node.get("type") == element or _is_internal(element):
+                continue  # a union tag or validator name that pydantic adds to the location
+            parts.append(element)
+            previous_key = element
+            parent, node = node, None
+    return " › ".join(parts), parent
+
+
+def _is_internal(element: str) -> bool:
+    return element.startswith(("function-", "json-or-python", "tagged-union", "list[", "tuple["))
+
+
+def _item_id(item: Any) -> str:
+    if isinstance(item, dict):
+        for key in _ID_KEYS:
+            value = item.get(key)
+            if isinstance(value, str | int) and str(value).strip():
+                return str(value)
+    return ""
+
+
+def _message(
+    error: ErrorDetails, loc: tuple[int | str, ...], parent: Any, model: type[BaseModel] | None
+) -> str:
+    kind = error["type"]
+    found = error.get("input")
+    if kind == "extra_forbidden":
+        allowed = _allowed_fields(model, loc[:-1])
+        hint = f"; expected one of: {', '.join(allowed)}" if allowed else ""
+        return f"unknown field {loc[-1]!r}{hint}"
+    if kind == "missing":
+        return "required field is missing"
+    text = error["msg"]
+    if text.startswith("Value error, "):
+        text = text.removeprefix("Value error, ")
+        return text
+    if found is not None and not isinstance(found, dict | list):
+        return f"{_lower_first(text)}; found {_short(found)}"
+    return _lower_first(text)
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _allowed_fields(model: type[BaseModel] | None, loc: tuple[int | str, ...]) -> list[str]:
+    """The field names of the model found by following ``loc`` from ``model``."""
+    current: Any = model
+    for element in loc:
+        current = _step(current, element)
+        if current is None:
+            return []
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return sorted(current.model_fields)
+    return []
+
+
+def _step(current: Any, element: int | str) -> Any:
+    for candidate in _unwrap(current):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            if isinstance(element, str) and element in candidate.model_fields:
+                return candidate.model_fields[element].annotation
+            if isinstance(element, str):  # a discriminated-union tag selects the member
+                tag = candidate.model_fields.get("type")
+                if tag is not None and element in (get_args(tag.annotation) or ()):
+                    return candidate
+        elif isinstance(element, int) and get_origin(candidate) in (tuple, list):
+            return get_args(candidate)[0]
+    if isinstance(element, str):
+        for candidate in _unwrap(current):
+            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                tag = candidate.model_fields.get("type")
+                if tag is not None and element in (get_args(tag.annotation) or ()):
+                    return candidate
+    return None
+
+
+def _unwrap(annotation: Any) -> list[Any]:
+    """The concrete types inside Optional, unions and Annotated."""
+    origin = get_origin(annotation)
+    if origin is None:
+        return [annotation]
+    name = getattr(origin, "__name__", "") or str(origin)
+    if "Union" in name or "UnionType" in name or origin is type(int | str):
+        return [t for arg in get_args(annotation) for t in _unwrap(arg)]
+    if "Annotated" in str(origin) or name == "Annotated":
+        return _unwrap(get_args(annotation)[0])
+    return [annotation]

@@ -1,0 +1,88 @@
+"""Loading policy and challenge-outcomes files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from safeguard_qa.errors import InputError, OutcomesError, PolicyError, Problem
+from safeguard_qa.loaders.files import Limits, load_document
+from safeguard_qa.loaders.messages import problems_from_validation
+from safeguard_qa.models.outcomes import Outcomes
+from safeguard_qa.models.policy import Policy
+
+if TYPE_CHECKING:
+    from safeguard_qa.plugins import Registry
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _parse(data: Any, file: str, model: type[M], exc_type: type[InputError], empty_ok: bool) -> M:
+    if data is None and empty_ok:
+        data = {}
+    if not isinstance(data, dict):
+        raise exc_type.single(file, "", f"expected a mapping, found {type(data).__name__}")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise exc_type(problems_from_validation(file, exc, data, model)) from None
+
+
+def parse_policy(data: Any, file: str, registry: Registry | None = None) -> Policy:
+    """Validate a policy; with a registry, also the rule, roll-up and parameter names."""
+    policy = _parse(data, file, Policy, PolicyError, empty_ok=True)
+    if registry is not None:
+        problems = check_policy(policy, registry, file)
+        if problems:
+            raise PolicyError(problems)
+    return policy
+
+
+def check_policy(policy: Policy, registry: Registry, file: str) -> list[Problem]:
+    """Names the policy uses that are not installed, and rule parameters that do not fit."""
+    problems: list[Problem] = []
+    for level in ("standard", "overall"):
+        name = getattr(policy.rollup, level)
+        if name not in registry.rollups:
+            problems.append(
+                Problem(
+                    file,
+                    f"rollup › {level}",
+                    f"unknown roll-up {name!r}; installed: {', '.join(sorted(registry.rollups))}",
+                )
+            )
+    named = list(policy.rules) + list(policy.only_rules or ())
+    for rule_id in dict.fromkeys(named):
+        if rule_id not in registry.rules:
+            problems.append(
+                Problem(
+                    file,
+                    f"rules › {rule_id}",
+                    f"unknown rule {rule_id!r}; installed: {', '.join(sorted(registry.rules))}",
+                )
+            )
+    for rule_id, config in policy.rules.items():
+        rule = registry.rules.get(rule_id)
+        if rule is None:
+            continue
+        try:
+            rule.parse_params(config.params)
+        except ValidationError as exc:
+            for problem in problems_from_validation(file, exc, config.params, rule.Params):
+                place = f"rules › {rule_id} › params › {problem.place}".rstrip(" ›")
+                problems.append(Problem(file, place, problem.message))
+    return problems
+
+
+def load_policy(path: Path, registry: Registry | None = None, limits: Limits | None = None) -> Policy:
+    return parse_policy(load_document(path, limits), str(path), registry)
+
+
+def parse_outcomes(data: Any, file: str) -> Outcomes:
+    return _parse(data, file, Outcomes, OutcomesError, empty_ok=True)
+
+
+def load_outcomes(path: Path, limits: Limits | None = None) -> Outcomes:
+    return parse_outcomes(load_document(path, limits), str(path))

@@ -1,0 +1,147 @@
+"""A framework: one set of standards (Section 11, Section 175, a local variant) as data."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from safeguard_qa.models.base import Identifier, Model, ShortText, Text
+from safeguard_qa.models.scale import RAG, Scale
+
+
+class RatingAnswer(Model):
+    """Answered with a level of the framework's scale, or of ``scale`` when given."""
+
+    type: Literal["rating"] = "rating"
+    scale: Identifier | None = None
+
+
+class YesNoAnswer(Model):
+    """Answered yes or no (the built-in ``yes_no`` scale: yes is green, no is red)."""
+
+    type: Literal["yes_no"]
+
+
+class NarrativeAnswer(Model):
+    """Answered in commentary only; never rated and never rolled up."""
+
+    type: Literal["narrative"]
+
+
+class NumericAnswer(Model):
+    """A performance indicator: a count or a percentage with red/amber/green thresholds.
+
+    With ``higher_is_better``, a value at or above ``green`` is green, at or above ``amber`` is
+    amber, else red; with ``lower_is_better`` the comparisons are reversed.
+    """
+
+    type: Literal["numeric"]
+    unit: Literal["count", "percent"] = "percent"
+    direction: Literal["higher_is_better", "lower_is_better"] = "higher_is_better"
+    green: float
+    amber: float
+
+    @model_validator(mode="after")
+    def _thresholds_ordered(self) -> NumericAnswer:
+        if self.direction == "higher_is_better" and self.green < self.amber:
+            raise ValueError("with higher_is_better, 'green' must be at least 'amber'")
+        if self.direction == "lower_is_better" and self.green > self.amber:
+            raise ValueError("with lower_is_better, 'green' must be at most 'amber'")
+        return self
+
+    def rag(self, value: float) -> RAG:
+        if self.direction == "higher_is_better":
+            return RAG.GREEN if value >= self.green else RAG.AMBER if value >= self.amber else RAG.RED
+        return RAG.GREEN if value <= self.green else RAG.AMBER if value <= self.amber else RAG.RED
+
+
+Answer = Annotated[
+    RatingAnswer | YesNoAnswer | NarrativeAnswer | NumericAnswer, Field(discriminator="type")
+]
+
+
+class Criterion(Model):
+    """One indicator an agency answers.
+
+    ``mandatory``: a response is required. ``statutory``: the item reflects a statutory duty,
+    so N/A is challenged. ``applies_to``: agency types or sectors it is asked of (empty: all).
+    """
+
+    id: Identifier
+    text: Text
+    guidance: Text = ""
+    evidence_prompts: tuple[ShortText, ...] = ()
+    challenge_questions: tuple[ShortText, ...] = ()
+    references: tuple[ShortText, ...] = ()
+    mandatory: bool = True
+    statutory: bool = True
+    weight: float = Field(default=1.0, gt=0, le=100)
+    tags: tuple[Identifier, ...] = ()
+    applies_to: tuple[Identifier, ...] = ()
+    answer: Answer = RatingAnswer()
+
+    def applies(self, agency_type: str, sector: str | None) -> bool:
+        return not self.applies_to or agency_type in self.applies_to or sector in self.applies_to
+
+
+class Standard(Model):
+    id: Identifier
+    title: ShortText
+    description: Text = ""
+    criteria: tuple[Criterion, ...] = Field(min_length=1)
+
+
+class Source(Model):
+    """A public document the framework was drawn from."""
+
+    title: ShortText
+    url: Annotated[str, Field(pattern=r"^https?://\S+$")]
+
+
+class Framework(Model):
+    """A complete set of standards with its rating scale.
+
+    ``scale`` names an installed scale or defines one inline. ``applies_to`` lists the
+    agency types or sectors the framework is meant for (empty: any).
+    """
+
+    id: Identifier
+    version: Identifier
+    title: ShortText
+    description: Text = ""
+    legal_basis: tuple[ShortText, ...] = Field(min_length=1)
+    sources: tuple[Source, ...] = Field(min_length=1)
+    applies_to: tuple[Identifier, ...] = ()
+    scale: Identifier | Scale
+    standards: tuple[Standard, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ids_unique(self) -> Framework:
+        seen: set[str] = set()
+        for standard in self.standards:
+            if standard.id in seen:
+                raise ValueError(f"standard id {standard.id!r} is used twice")
+            seen.add(standard.id)
+        seen = set()
+        for standard in self.standards:
+            for criterion in standard.criteria:
+                if criterion.id in seen:
+                    raise ValueError(f"criterion id {criterion.id!r} is used twice")
+                seen.add(criterion.id)
+        return self
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.id, self.version)
+
+    @cached_property
+    def criteria(self) -> dict[str, Criterion]:
+        """Every criterion by id, in framework order."""
+        return {c.id: c for s in self.standards for c in s.criteria}
+
+    @cached_property
+    def standard_of(self) -> dict[str, Standard]:
+        """The standard each criterion belongs to, by criterion id."""
+        return {c.id: s for s in self.standards for c in s.criteria}

@@ -1,0 +1,48 @@
+"""Challenge outcomes: what the panel decided at the challenge event. History, never overwritten."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from safeguard_qa.models.base import Identifier, Model, ShortText, Text
+
+Decision = Literal["accepted", "rating_revised", "action_agreed", "dismissed"]
+
+
+class Outcome(Model):
+    """One decision about one agency's flag (by fingerprint) or criterion.
+
+    ``decided_by`` is a role or initials, not a full name: it appears in reports.
+    An outcome with ``expires`` stops applying after that date.
+    """
+
+    agency: Identifier
+    flag: Identifier | None = None
+    criterion: Identifier | None = None
+    moderated: Identifier | None = None
+    decision: Decision
+    reason: Text
+    decided_by: ShortText
+    decided_on: date
+    expires: date | None = None
+
+    @model_validator(mode="after")
+    def _has_target(self) -> Outcome:
+        if self.flag is None and self.criterion is None:
+            raise ValueError("name the 'flag' (fingerprint) or the 'criterion' decided on")
+        if self.decision == "rating_revised" and self.moderated is None:
+            raise ValueError("decision 'rating_revised' needs the 'moderated' rating")
+        return self
+
+    def in_force(self, on: date) -> bool:
+        return self.decided_on <= on and (self.expires is None or on <= self.expires)
+
+
+class Outcomes(Model):
+    """An outcomes file: a list of decisions, in the order they were recorded."""
+
+    outcomes: tuple[Outcome, ...] = Field(default=())
+    notes: ShortText = ""

@@ -1,0 +1,113 @@
+"""Rating scales as data: ordered levels, each mapped to a red-amber-green (RAG) value."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import cached_property
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from safeguard_qa.models.base import Identifier, Model
+
+
+class RAG(StrEnum):
+    """Red-amber-green, plus blue for "exceeds / embedded". Ordered worst to best."""
+
+    RED = "red"
+    AMBER = "amber"
+    GREEN = "green"
+    BLUE = "blue"
+
+    @property
+    def rank(self) -> int:
+        return _RAG_ORDER[self]
+
+    @classmethod
+    def worst(cls, values: list[RAG]) -> RAG:
+        return min(values, key=_RAG_ORDER.__getitem__)
+
+    def at_most(self, cap: RAG) -> RAG:
+        """This value, or ``cap`` when ``cap`` is worse."""
+        return cap if _RAG_ORDER[cap] < _RAG_ORDER[self] else self
+
+
+_RAG_ORDER: dict[RAG, int] = {RAG.RED: 0, RAG.AMBER: 1, RAG.GREEN: 2, RAG.BLUE: 3}
+
+NA = "na"
+"""The response value that means "not applicable to us"."""
+
+
+class Level(Model):
+    """One level of a scale."""
+
+    id: Identifier
+    label: str
+    description: str = ""
+    value: float = Field(description="Numeric value; see the scale's direction.")
+    rag: RAG
+
+
+class Scale(Model):
+    """An ordered rating scale.
+
+    ``direction`` says whether a higher ``value`` is better (most scales) or worse (Devon's
+    1-4 where 1 is best). ``na_allowed_for`` says who may answer N/A: nobody, non-statutory
+    agencies only, or every agency.
+    """
+
+    id: Identifier
+    title: str
+    description: str = ""
+    direction: Literal["higher_is_better", "lower_is_better"] = "higher_is_better"
+    na_allowed_for: Literal["none", "non_statutory", "all"] = "non_statutory"
+    levels: tuple[Level, ...] = Field(min_length=2)
+
+    @model_validator(mode="after")
+    def _levels_distinct(self) -> Scale:
+        ids = [lv.id for lv in self.levels]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"duplicate level ids {dupes}")
+        if NA in ids:
+            raise ValueError(f"'{NA}' is reserved for not-applicable answers; use na_allowed_for")
+        values = [lv.value for lv in self.levels]
+        if len(set(values)) != len(values):
+            raise ValueError("two levels share a value; each level needs its own value")
+        return self
+
+    @cached_property
+    def _by_id(self) -> dict[str, Level]:
+        return {lv.id.casefold(): lv for lv in self.levels}
+
+    @cached_property
+    def _bounds(self) -> tuple[float, float]:
+        values = [lv.value for lv in self.levels]
+        worst, best = (min(values), max(values))
+        return (worst, best) if self.direction == "higher_is_better" else (best, worst)
+
+    def level(self, level_id: str) -> Level | None:
+        """The level with this id (case-insensitive), or None."""
+        return self._by_id.get(level_id.casefold())
+
+    def score(self, level: Level) -> float:
+        """The level's position from 0.0 (worst) to 1.0 (best), whatever the direction."""
+        worst, best = self._bounds
+        return (level.value - worst) / (best - worst)
+
+    @cached_property
+    def ordered(self) -> tuple[Level, ...]:
+        """Levels from worst to best."""
+        return tuple(sorted(self.levels, key=self.score))
+
+    def rank(self, level: Level) -> int:
+        """0 for the worst level, counting up."""
+        return self.ordered.index(level)
+
+    def allows_na(self, statutory_agency: bool) -> bool:
+        if self.na_allowed_for == "all":
+            return True
+        return self.na_allowed_for == "non_statutory" and not statutory_agency
+
+    def level_ids(self) -> list[str]:
+        return [lv.id for lv in self.levels]

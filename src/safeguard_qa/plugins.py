@@ -1,0 +1,303 @@
+"""Finding plugins and collecting what they provide into a :class:`Registry`.
+
+Plugins come from three places, in this order: the built-in ``default_plugins`` modules
+(registered exactly like a third party's), the ``safeguard_qa`` entry-point group, and a
+local folder of ``*.py`` modules (``plugins/`` in the working directory, or ``--plugins-dir``).
+Each is loaded on its own: a broken plugin is named with its version and skipped, unless it
+was asked for by name. ``SAFEGUARD_QA_BLOCK_PLUGINS`` (comma-separated names) blocks plugins.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import importlib.util
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Literal, TypeVar
+
+import pluggy
+
+from safeguard_qa import hookspecs
+from safeguard_qa.errors import PluginError, UnknownFrameworkError
+from safeguard_qa.models.framework import Criterion, Framework
+from safeguard_qa.models.scale import Scale
+
+log = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "safeguard_qa"
+BLOCK_ENV = "SAFEGUARD_QA_BLOCK_PLUGINS"
+DEFAULT_PLUGINS = (
+    "safeguard_qa.default_plugins.scales",
+    "safeguard_qa.default_plugins.frameworks",
+    "safeguard_qa.default_plugins.rollups",
+    "safeguard_qa.default_plugins.rules",
+    "safeguard_qa.default_plugins.renderers",
+)
+
+Kind = Literal["scales", "frameworks", "rollups", "rules", "renderers"]
+T = TypeVar("T")
+
+
+@dataclass
+class PluginInfo:
+    """One plugin: where it came from, what it provides, and why it failed if it did."""
+
+    name: str
+    version: str
+    source: Literal["built-in", "entry point", "folder"]
+    provides: dict[str, list[str]] = field(default_factory=dict)
+    error: str | None = None
+
+
+def blocked_plugins() -> set[str]:
+    raw = os.environ.get(BLOCK_ENV, "")
+    return {name.strip() for name in raw.split(",") if name.strip()}
+
+
+def build_plugin_manager(
+    plugins_dir: Path | None = None,
+    *,
+    entry_points: bool = True,
+    required: Sequence[str] = (),
+    extra: Iterable[tuple[str, object]] = (),
+) -> tuple[pluggy.PluginManager, list[PluginInfo]]:
+    """A plugin manager with every plugin loaded, and a record of each.
+
+    ``extra`` registers plugin objects directly (``(name, module_or_object)``): how an
+    application embeds its own plugin without packaging it.
+    """
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    blocked = blocked_plugins()
+    infos: list[PluginInfo] = []
+    for module_name in DEFAULT_PLUGINS:
+        short = module_name.rsplit(".", 1)[1]
+        if short in blocked:
+            continue
+        pm.register(importlib.import_module(module_name), name=short)
+        infos.append(PluginInfo(short, _own_version(), "built-in"))
+    loaders: list[tuple[str, str, Literal["entry point", "folder"], Callable[[], object]]] = []
+    if entry_points:
+        for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+            dist = ep.dist
+            version = dist.version if dist is not None else "unknown"
+            loaders.append((ep.name, version, "entry point", ep.load))
+    if plugins_dir is not None:
+        if not plugins_dir.is_dir():
+            raise PluginError(f"{plugins_dir}: the plugins folder does not exist")
+        for path in sorted(plugins_dir.glob("*.py")):
+            if not path.name.startswith("_"):
+                loaders.append((path.stem, "local", "folder", _module_loader(path)))
+    for name, version, source, load in loaders:
+        if name in blocked:
+            log.info("plugin %s is blocked by %s", name, BLOCK_ENV)
+            continue
+        info = PluginInfo(name, version, source)
+        infos.append(info)
+        try:
+            plugin = load()
+            pm.register(plugin, name=name)
+            pm.check_pending()
+        except Exception as exc:  # noqa: BLE001 - any failure in third-party code is reported
+            if pm.has_plugin(name):
+                pm.unregister(name=name)
+            info.error = f"{type(exc).__name__}: {exc}"
+            if name in required:
+                raise PluginError(f"plugin {name} {version} failed to load: {info.error}") from exc
+            log.warning("skipping plugin %s %s: %s", name, version, info.error)
+    for name, plugin in extra:
+        pm.register(plugin, name=name)
+        infos.append(PluginInfo(name, "embedded", "entry point"))
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(f"plugin {exc.plugin_name}: {exc}") from exc
+    missing = [name for name in required if not pm.has_plugin(name)]
+    if missing:
+        raise PluginError(f"plugin(s) asked for but not installed: {', '.join(missing)}")
+    return pm, infos
+
+
+def _own_version() -> str:
+    try:
+        return importlib.metadata.version("safeguard-qa")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - running from source
+        return "source"
+
+
+def _module_loader(path: Path) -> Callable[[], ModuleType]:
+    def load() -> ModuleType:
+        module_name = f"safeguard_qa_local_plugins.{path.stem}"
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        if spec is None or spec.loader is None:  # pragma: no cover - only for odd files
+            raise ImportError(f"cannot import {path}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[module_name]
+            raise
+        return module
+
+    return load
+
+
+class Registry:
+    """Everything the installed plugins provide, collected once.
+
+    Build it with :func:`load_registry`; the engine reads plain dicts from it, so the
+    per-response path never goes through pluggy.
+    """
+
+    def __init__(self, pm: pluggy.PluginManager, infos: list[PluginInfo]) -> None:
+        self.plugins = infos
+        self._info = {info.name: info for info in infos}
+        self.owners: dict[tuple[str, str], str] = {}
+        self.scales: dict[str, Scale] = self._collect(pm, "scales", lambda s: s.id)
+        self._framework_sources: list[tuple[str, Framework | Path]] = []
+        self._frameworks: dict[tuple[str, str], Framework] | None = None
+        for plugin_name, impl in _impls(pm, "register_frameworks"):
+            self._call(plugin_name, impl, "frameworks", self._framework_sources, _source_label)
+        from safeguard_qa.engine.rollup import RollupStrategy
+        from safeguard_qa.report.base import Renderer
+        from safeguard_qa.rules.base import Rule
+
+        self.rollups: dict[str, RollupStrategy] = self._collect(pm, "rollups", lambda r: r.name)
+        self.rules: dict[str, Rule] = self._collect(pm, "rules", lambda r: r.id)
+        self.renderers: dict[str, Renderer] = self._collect(pm, "renderers", lambda r: r.name)
+
+    def _collect(
+        self, pm: pluggy.PluginManager, kind: Kind, key: Callable[[Any], str]
+    ) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        owners: dict[str, str] = {}
+        for plugin_name, impl in _impls(pm, f"register_{kind}"):
+            items: list[tuple[str, Any]] = []
+            self._call(plugin_name, impl, kind, items, key)
+            for item_key, item in items:
+                if item_key in found:
+                    raise PluginError(
+                        f"{kind[:-1]} {item_key!r} is registered by both plugin "
+                        f"{owners[item_key]} and plugin {plugin_name}"
+                    )
+                found[item_key] = item
+                owners[item_key] = plugin_name
+                self.owners[(kind, item_key)] = plugin_name
+        return found
+
+    def _call(
+        self,
+        plugin_name: str,
+        impl: Callable[..., None],
+        kind: str,
+        into: list[tuple[str, Any]],
+        key: Callable[[Any], str],
+    ) -> None:
+        added: list[tuple[str, Any]] = []
+        try:
+            impl(register=lambda item: added.append((plugin_name, item)))
+        except Exception as exc:
+            raise PluginError(
+                f"plugin {plugin_name} failed while registering {kind}: {type(exc).__name__}: {exc}"
+            ) from exc
+        info = self._info.get(plugin_name)
+        for _, item in added:
+            item_key = key(item)
+            into.append((item_key, item) if kind != "frameworks" else (plugin_name, item))
+            if info is not None:
+                info.provides.setdefault(kind, []).append(item_key)
+
+    # frameworks -----------------------------------------------------------------------
+
+    def frameworks(self) -> dict[tuple[str, str], Framework]:
+        """Every installed framework by (id, version), loading files on first use."""
+        if self._frameworks is None:
+            from safeguard_qa.loaders.framework import load_framework
+
+            loaded: dict[tuple[str, str], Framework] = {}
+            owners: dict[tuple[str, str], str] = {}
+            for plugin_name, source in self._framework_sources:
+                framework = (
+                    source if isinstance(source, Framework) else load_framework(source, self)
+                )
+                if framework.key in loaded:
+                    raise PluginError(
+                        f"framework {framework.id} {framework.version} is registered by both "
+                        f"plugin {owners[framework.key]} and plugin {plugin_name}"
+                    )
+                loaded[framework.key] = framework
+                owners[framework.key] = plugin_name
+            self._frameworks = loaded
+        return self._frameworks
+
+    def framework(self, framework_id: str, version: str | None = None, *, file: str = "") -> Framework:
+        """The framework with this id (and version; the newest when omitted)."""
+        candidates = [fw for key, fw in self.frameworks().items() if key[0] == framework_id]
+        if version is not None:
+            candidates = [fw for fw in candidates if fw.version == version]
+        if not candidates:
+            installed = ", ".join(f"{i} {v}" for i, v in sorted(self.frameworks())) or "none"
+            wanted = f"{framework_id} {version}" if version else framework_id
+            raise UnknownFrameworkError.single(
+                file or framework_id,
+                "framework",
+                f"framework {wanted} is not installed; installed: {installed}",
+            )
+        return max(candidates, key=lambda fw: _version_key(fw.version))
+
+    def scale_for(self, framework: Framework, criterion: Criterion) -> Scale | None:
+        """The scale a criterion is rated on: yes/no, its own, or the framework's.
+        Numeric indicators may carry a claimed rating on the framework's scale."""
+        answer = criterion.answer
+        if answer.type == "narrative":
+            return None
+        if answer.type == "yes_no":
+            return self.scales.get("yes_no")
+        name: str | Scale = framework.scale
+        if answer.type == "rating" and answer.scale:
+            name = answer.scale
+        return name if isinstance(name, Scale) else self.scales.get(name)
+
+
+def _source_label(source: Framework | Path) -> str:
+    return source.id if isinstance(source, Framework) else source.stem
+
+
+def _version_key(version: str) -> tuple[tuple[int, int | str], ...]:
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in version.replace("-", ".").split("."))
+
+
+def _impls(pm: pluggy.PluginManager, hook_name: str) -> list[tuple[str, Callable[..., None]]]:
+    """Each plugin's implementation of a hook, in registration order."""
+    caller = getattr(pm.hook, hook_name)
+    impls = [(impl.plugin_name, impl.function) for impl in caller.get_hookimpls()]
+    order = {name: i for i, (name, _) in enumerate(pm.list_name_plugin())}
+    return sorted(impls, key=lambda pair: order.get(pair[0], 0))
+
+
+def load_registry(
+    plugins_dir: Path | None = None,
+    *,
+    entry_points: bool = True,
+    required: Sequence[str] = (),
+    extra: Iterable[tuple[str, object]] = (),
+) -> Registry:
+    """Load every plugin and collect what they provide.
+
+    ``plugins_dir`` defaults to ``./plugins`` when that folder holds plugin modules.
+    """
+    if plugins_dir is None:
+        local = Path("plugins")
+        if local.is_dir() and any(p for p in local.glob("*.py") if not p.name.startswith("_")):
+            plugins_dir = local
+    pm, infos = build_plugin_manager(
+        plugins_dir, entry_points=entry_points, required=required, extra=extra
+    )
+    return Registry(pm, infos)

@@ -1,0 +1,38 @@
+"""What a renderer is: a named output format for evaluations (and the partnership view)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from safeguard_qa.models.policy import Severity
+from safeguard_qa.models.results import Evaluation
+
+if TYPE_CHECKING:
+    from safeguard_qa.report.partnership import PartnershipReport
+
+
+@dataclass(frozen=True, slots=True)
+class RenderOptions:
+    """Options every renderer may honour."""
+
+    fail_on: Severity = Severity.HIGH
+    show_self: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+EvaluationRender = Callable[[Sequence[Evaluation], RenderOptions], str | bytes]
+PartnershipRender = Callable[["PartnershipReport", RenderOptions], str | bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class Renderer:
+    """A named format. ``binary`` formats (xlsx) must be written to a file."""
+
+    name: str
+    description: str
+    suffix: str
+    evaluations: EvaluationRender | None = None
+    partnership: PartnershipRender | None = None
+    binary: bool = False

@@ -1,0 +1,28 @@
+"""JSON output: the stable, documented form of the results, byte-identical for the same input."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel
+
+from safeguard_qa.models.results import Evaluation
+from safeguard_qa.report.base import RenderOptions
+
+
+def dumps(data: Any) -> str:
+    """Deterministic JSON text: fixed key order from the models, two-space indent, newline."""
+    if isinstance(data, BaseModel):
+        data = data.model_dump(mode="json")
+    elif isinstance(data, list | tuple):
+        data = [d.model_dump(mode="json") if isinstance(d, BaseModel) else d for d in data]
+    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def render_evaluations(evaluations: Sequence[Evaluation], options: RenderOptions) -> str:
+    """One evaluation as an object; several as an array of objects."""
+    if len(evaluations) == 1:
+        return dumps(evaluations[0])
+    return dumps(list(evaluations))

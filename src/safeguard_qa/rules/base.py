@@ -1,0 +1,108 @@
+"""What a challenge rule is, and the context it reads.
+
+A rule is an object with an ``id``, a default ``severity``, a default panel ``question`` and
+a ``check(ctx, params)`` method that yields :class:`Finding`s. ``Params`` is a pydantic model
+of its settings; the policy's ``rules.<id>.params`` are validated against it once, when the
+engine is built. Rules never see pluggy: the engine hands each one a :class:`ReturnContext`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from safeguard_qa.models.framework import Criterion, Framework, Standard
+from safeguard_qa.models.policy import Policy, Severity
+from safeguard_qa.models.returns import Response, Return
+from safeguard_qa.models.scale import RAG, Level, Scale
+
+
+class NoParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """What a rule found. ``key`` tells apart several findings on one criterion (e.g. which
+    action); it is part of the flag's fingerprint, so keep it stable. ``caps`` limits the
+    assured rating of the criterion while the flag stands."""
+
+    message: str
+    criterion: str | None = None
+    evidence: tuple[str, ...] = ()
+    key: str = ""
+    caps: RAG | None = None
+    severity: Severity | None = None
+    question: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CriterionView:
+    """One applicable criterion with its response and the self rating resolved once."""
+
+    criterion: Criterion
+    standard: Standard
+    response: Response | None
+    scale: Scale | None
+    level: Level | None
+    self_rag: RAG | None
+    not_applicable: bool
+    value_rag: RAG | None = None
+
+    @property
+    def answered(self) -> bool:
+        return self.self_rag is not None or self.not_applicable or (
+            self.response is not None
+            and self.criterion.answer.type == "narrative"
+            and bool(self.response.commentary.strip())
+        )
+
+    @property
+    def claims_met(self) -> bool:
+        """Rated green or better by the agency."""
+        return self.self_rag is not None and self.self_rag.rank >= RAG.GREEN.rank
+
+
+@dataclass(frozen=True, slots=True)
+class PeerStats:
+    """Other agencies' self scores (0..1) per (framework id, criterion id), by agency id."""
+
+    scores: Mapping[tuple[str, str], Mapping[str, float]] = field(default_factory=dict)
+
+    def others(self, framework: str, criterion: str, agency: str) -> list[float]:
+        by_agency = self.scores.get((framework, criterion), {})
+        return [score for other, score in by_agency.items() if other != agency]
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnContext:
+    """Everything a rule may read about one return."""
+
+    ret: Return
+    framework: Framework
+    policy: Policy
+    as_of: dt.date
+    items: tuple[CriterionView, ...]
+    previous: Return | None = None
+    previous_items: Mapping[str, CriterionView] | None = None
+    peers: PeerStats | None = None
+
+
+class Rule:
+    """Base class of challenge rules. Subclasses set the class attributes and ``check``."""
+
+    id: ClassVar[str]
+    title: ClassVar[str]
+    severity: ClassVar[Severity]
+    question: ClassVar[str]
+    Params: ClassVar[type[BaseModel]] = NoParams
+
+    def check(self, ctx: ReturnContext, params: Any) -> Iterable[Finding]:
+        raise NotImplementedError
+
+    def parse_params(self, raw: Mapping[str, Any]) -> BaseModel:
+        return self.Params.model_validate(raw)

@@ -1,0 +1,457 @@
+"""The built-in challenge rules. Each says which claim the evidence does not support and
+what the panel should ask. They are registered by ``default_plugins.rules`` exactly as a
+third party's rules would be."""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from safeguard_qa.models.policy import Severity
+from safeguard_qa.models.returns import Action, EvidenceItem
+from safeguard_qa.models.scale import RAG
+from safeguard_qa.rules.base import CriterionView, Finding, NoParams, ReturnContext, Rule
+
+
+class _Params(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _open(action: Action) -> bool:
+    return action.status != "complete"
+
+
+def _label(view: CriterionView) -> str:
+    if view.level is not None:
+        return view.level.label
+    return view.self_rag.value if view.self_rag is not None else "no rating"
+
+
+# --- evidence ------------------------------------------------------------------------
+
+
+class EvidenceParams(_Params):
+    placeholders: tuple[str, ...] = Field(
+        default=("see policy", "see attached", "n/a", "na", "tbc", "tbd", "to follow", "various",
+                 "yes", "available on request", "none", "-", "."),
+        description="Evidence texts (compared case-insensitively) that are not evidence.",
+    )
+    bare_file_names: bool = Field(
+        default=True, description="Treat evidence that is only a file name as a placeholder."
+    )
+
+
+_FILE_NAME = re.compile(r"^[\w\-. ]{1,80}\.(docx?|pdf|xlsx?|pptx?|txt|msg|eml|odt|png|jpe?g)$", re.I)
+
+
+def is_placeholder(item: EvidenceItem, params: EvidenceParams) -> bool:
+    text = item.description.strip().casefold().rstrip(".")
+    if not text or text in params.placeholders:
+        return True
+    return params.bare_file_names and bool(_FILE_NAME.match(item.description.strip()))
+
+
+class EvidenceMissing(Rule):
+    id = "evidence-missing"
+    title = "Met or green with no real evidence"
+    severity = Severity.HIGH
+    question = "What evidence shows this is met in practice, and when was it last tested?"
+    Params: ClassVar[type[BaseModel]] = EvidenceParams
+
+    def check(self, ctx: ReturnContext, params: EvidenceParams) -> Iterator[Finding]:
+        for view in ctx.items:
+            if not view.claims_met or view.response is None:
+                continue
+            evidence = view.response.evidence
+            if not evidence:
+                yield Finding(
+                    f"rated {_label(view)} with no evidence",
+                    view.criterion.id,
+                    caps=RAG.AMBER,
+                )
+            elif all(is_placeholder(item, params) for item in evidence):
+                yield Finding(
+                    f"rated {_label(view)} with placeholder evidence only",
+                    view.criterion.id,
+                    evidence=tuple(item.description for item in evidence),
+                    caps=RAG.AMBER,
+                )
+
+
+class StaleParams(_Params):
+    max_age_days: int = Field(default=730, ge=1, description="Oldest acceptable evidence.")
+
+
+class EvidenceStale(Rule):
+    id = "evidence-stale"
+    title = "Evidence older than the policy allows"
+    severity = Severity.MEDIUM
+    question = "Has this been reviewed since, and is there more recent evidence?"
+    Params: ClassVar[type[BaseModel]] = StaleParams
+
+    def check(self, ctx: ReturnContext, params: StaleParams) -> Iterator[Finding]:
+        cutoff = ctx.as_of - timedelta(days=params.max_age_days)
+        for view in ctx.items:
+            if view.response is None:
+                continue
+            dated = [item for item in view.response.evidence if item.date is not None]
+            if dated and all(item.date < cutoff for item in dated):  # type: ignore[operator]
+                newest = max(item.date for item in dated)  # type: ignore[type-var]
+                yield Finding(
+                    f"the newest evidence is dated {newest}, older than {params.max_age_days} "
+                    f"days at {ctx.as_of}",
+                    view.criterion.id,
+                    evidence=tuple(f"{i.description} ({i.date})" for i in dated),
+                    caps=RAG.AMBER if view.claims_met else None,
+                )
+
+
+# --- actions -------------------------------------------------------------------------
+
+
+class ActionOverdue(Rule):
+    id = "action-overdue"
+    title = "An action is past its due date and not complete"
+    severity = Severity.MEDIUM
+    question = "Why is this action late, what is the revised date, and who is accountable?"
+
+    def check(self, ctx: ReturnContext, params: NoParams) -> Iterator[Finding]:
+        for view in ctx.items:
+            if view.response is None:
+                continue
+            for number, action in enumerate(view.response.actions, 1):
+                if _open(action) and action.due is not None and action.due < ctx.as_of:
+                    days = (ctx.as_of - action.due).days
+                    yield Finding(
+                        f"action {number} was due on {action.due} ({days} days ago) and is "
+                        f"{action.status.replace('_', ' ')}",
+                        view.criterion.id,
+                        evidence=(action.description,),
+                        key=f"action-{number}",
+                        severity=Severity.HIGH if days > 180 else None,
+                    )
+
+
+class ActionIncomplete(Rule):
+    id = "action-incomplete"
+    title = "An open action has no owner or no due date"
+    severity = Severity.LOW
+    question = "Who owns this action and by when will it be done?"
+
+    def check(self, ctx: ReturnContext, params: NoParams) -> Iterator[Finding]:
+        for view in ctx.items:
+            if view.response is None:
+                continue
+            for number, action in enumerate(view.response.actions, 1):
+                missing = [
+                    name
+                    for name, absent in (("owner", not action.owner.strip()), ("due date", action.due is None))
+                    if absent
+                ]
+                if missing and _open(action):
+                    yield Finding(
+                        f"action {number} has no {' and no '.join(missing)}",
+                        view.criterion.id,
+                        evidence=(action.description,),
+                        key=f"action-{number}",
+                    )
+
+
+class GapWithoutAction(Rule):
+    id = "gap-without-action"
+    title = "Red or amber with no open action"
+    severity = Severity.MEDIUM
+    question = "What will the agency do to close this gap, by when, and who owns it?"
+
+    def check(self, ctx: ReturnContext, params: NoParams) -> Iterator[Finding]:
+        for view in ctx.items:
+            if view.self_rag not in (RAG.RED, RAG.AMBER) or view.response is None:
+                continue
+            if not any(_open(a) for a in view.response.actions):
+                yield Finding(
+                    f"rated {_label(view)} with no open action to close the gap",
+                    view.criterion.id,
+                    severity=Severity.HIGH if view.self_rag is RAG.RED else None,
+                )
+
+
+class GreenWithOpenActions(Rule):
+    id = "green-with-open-actions"
+    title = "Met or green while actions are still open"
+    severity = Severity.LOW
+    question = "If work is still outstanding, is this fully met yet?"
+
+    def check(self, ctx: ReturnContext, params: NoParams) -> Iterator[Finding]:
+        for view in ctx.items:
+            if not view.claims_met or view.response is None:
+                continue
+            open_actions = [a for a in view.response.actions if _open(a)]
+            if open_actions:
+                yield Finding(
+                    f"rated {_label(view)} with {len(open_actions)} open action(s)",
+                    view.criterion.id,
+                    evidence=tuple(a.description for a in open_actions),
+                )
+
+
+# --- completeness --------------------------------------------------------------------
+
+
+class ResponseMissing(Rule):
+    id = "response-missing"
+    title = "A mandatory criterion is not answered"
+    severity = Severity.HIGH
+    question = "Why was this not answered, and what is the position?"
+
+    def check(self, ctx: ReturnContext, params: NoParams) -> Iterator[Finding]:
+        for view in ctx.items:
+            if view.criterion.mandatory and not view.answered:
+                yield Finding(
+                    "no response" if view.response is None else "a response with no rating",
+                    view.criterion.id,
+                    caps=RAG.RED,
+                )
+
+
+class NotApplicableStatutory(Rule):
+    id = "na-statutory"
+    title = "N/A on a statutory item"
+    severity = Severity.HIGH
+    question = "This reflects a statutory duty: why does the agency consider it not applicable?"
+
+    def check(self, ctx: ReturnContext, params: NoParams) -> Iterator[Finding]:
+        for view in ctx.items:
+            if view.not_applicable and view.criterion.statutory:
+                commentary = view.response.commentary if view.response is not None else ""
+                yield Finding(
+                    "answered N/A on a statutory item",
+                    view.criterion.id,
+                    evidence=(commentary,) if commentary else (),
+                    caps=RAG.RED,
+                )
+
+
+# --- sign-off and timeliness ---------------------------------------------------------
+
+
+class SignOffMissing(Rule):
+    id = "signoff-missing"
+    title = "The return is not signed off"
+    severity = Severity.HIGH
+    question = "Which senior leader has approved this self-assessment?"
+
+    def check(self, ctx: ReturnContext, params: NoParams) -> Iterator[Finding]:
+        if ctx.ret.sign_off is None:
+            yield Finding("the return has no sign-off by a senior representative", caps=RAG.AMBER)
+
+
+class SignOffRoleParams(_Params):
+    accepted_roles: tuple[str, ...] = Field(
+        default=(
+            "chief executive", "chief officer", "director", "board", "chair", "headteacher",
+            "head teacher", "principal", "governor", "chief constable", "superintendent",
+            "executive", "senior", "safeguarding lead", "designated",
+        ),
+        description="Words or phrases, any of which in the signer's role makes it acceptable.",
+    )
+
+
+class SignOffRole(Rule):
+    id = "signoff-role"
+    title = "Signed off by a role the policy does not accept"
+    severity = Severity.MEDIUM
+    question = "Has a board-level or senior leader seen and approved this return?"
+    Params: ClassVar[type[BaseModel]] = SignOffRoleParams
+
+    def check(self, ctx: ReturnContext, params: SignOffRoleParams) -> Iterator[Finding]:
+        sign_off = ctx.ret.sign_off
+        if sign_off is None:
+            return
+        role = sign_off.role.casefold()
+        if not any(accepted.casefold() in role for accepted in params.accepted_roles):
+            yield Finding(
+                f"signed off by the {sign_off.role}, not a role the policy accepts",
+                evidence=(sign_off.role,),
+            )
+
+
+class SubmissionLate(Rule):
+    id = "submission-late"
+    title = "The return came in after the deadline"
+    severity = Severity.MEDIUM
+    question = "What prevented a return by the deadline, and is it escalated to the chair?"
+
+    def check(self, ctx: ReturnContext, params: NoParams) -> Iterator[Finding]:
+        ret = ctx.ret
+        if ret.deadline is None:
+            return
+        if ret.submitted is not None and ret.submitted > ret.deadline:
+            days = (ret.submitted - ret.deadline).days
+            yield Finding(
+                f"submitted on {ret.submitted}, {days} days after the deadline of {ret.deadline}",
+                severity=Severity.HIGH if days > 28 else None,
+            )
+        elif ret.submitted is None and ctx.as_of > ret.deadline:
+            yield Finding(f"not submitted; the deadline was {ret.deadline}", severity=Severity.HIGH)
+
+
+# --- change since the previous return ------------------------------------------------
+
+
+class MoveParams(_Params):
+    levels: int = Field(default=2, ge=1, description="Levels of movement that draw a flag.")
+
+
+class RatingMoved(Rule):
+    id = "rating-moved"
+    title = "The rating moved sharply since the previous return"
+    severity = Severity.MEDIUM
+    question = "What changed to move this rating so far since last year?"
+    Params: ClassVar[type[BaseModel]] = MoveParams
+
+    def check(self, ctx: ReturnContext, params: MoveParams) -> Iterator[Finding]:
+        if ctx.previous_items is None:
+            return
+        for view in ctx.items:
+            before = ctx.previous_items.get(view.criterion.id)
+            if before is None or before.level is None or view.level is None or view.scale is None:
+                continue
+            if before.scale is None or before.scale.id != view.scale.id:
+                continue
+            moved = view.scale.rank(view.level) - view.scale.rank(before.level)
+            if abs(moved) >= params.levels:
+                direction = "up" if moved > 0 else "down"
+                yield Finding(
+                    f"moved {direction} {abs(moved)} levels, from {before.level.label} to "
+                    f"{view.level.label}",
+                    view.criterion.id,
+                    evidence=(f"previous: {before.level.label}", f"now: {view.level.label}"),
+                    caps=RAG.AMBER if moved > 0 and view.claims_met else None,
+                )
+
+
+class CarriedForward(Rule):
+    id = "carried-forward"
+    title = "The answer is carried forward unchanged from the previous return"
+    severity = Severity.LOW
+    question = "Has this been re-tested this year, or only copied forward?"
+
+    def check(self, ctx: ReturnContext, params: NoParams) -> Iterator[Finding]:
+        if ctx.previous_items is None:
+            return
+        for view in ctx.items:
+            before = ctx.previous_items.get(view.criterion.id)
+            now = view.response
+            if before is None or before.response is None or now is None or not view.answered:
+                continue
+            old = before.response
+            if (
+                now.rating == old.rating
+                and now.value == old.value
+                and now.commentary.strip() == old.commentary.strip()
+                and now.evidence == old.evidence
+                and (now.commentary.strip() or now.evidence)
+            ):
+                yield Finding(
+                    "rating, commentary and evidence are identical to the previous return",
+                    view.criterion.id,
+                )
+
+
+# --- peers and indicators ------------------------------------------------------------
+
+
+class PeerParams(_Params):
+    min_peers: int = Field(default=3, ge=1, description="Fewest other agencies to compare with.")
+    gap: float = Field(
+        default=0.6, gt=0, le=1, description="Distance from the peer median in RAG points (0-1)."
+    )
+
+
+class PeerOutlier(Rule):
+    id = "peer-outlier"
+    title = "The self rating is out of line with peer agencies"
+    severity = Severity.MEDIUM
+    question = "Other agencies rate this lower: what does this agency do that they do not?"
+    Params: ClassVar[type[BaseModel]] = PeerParams
+
+    def check(self, ctx: ReturnContext, params: PeerParams) -> Iterator[Finding]:
+        if ctx.peers is None:
+            return
+        from safeguard_qa.engine.rollup import POINTS
+
+        for view in ctx.items:
+            if view.self_rag is None:
+                continue
+            others = ctx.peers.others(ctx.ret.framework, view.criterion.id, ctx.ret.agency.id)
+            if len(others) < params.min_peers:
+                continue
+            median = statistics.median(others)
+            gap = POINTS[view.self_rag] - median
+            if abs(gap) + 1e-9 >= params.gap:
+                above = gap > 0
+                yield Finding(
+                    f"rated {view.self_rag.value} while the median of {len(others)} peer "
+                    f"agencies is {_points_label(median)}",
+                    view.criterion.id,
+                    severity=None if above else Severity.LOW,
+                    question=None
+                    if above
+                    else "Other agencies rate this higher: is there learning to share?",
+                )
+
+
+def _points_label(points: float) -> str:
+    from safeguard_qa.engine.rollup import POINTS
+
+    nearest = min(POINTS, key=lambda rag: abs(POINTS[rag] - points))
+    return nearest.value
+
+
+class IndicatorThreshold(Rule):
+    id = "indicator-threshold"
+    title = "A numeric indicator is outside its green threshold"
+    severity = Severity.MEDIUM
+    question = "What explains this figure, and what is the plan and timescale to improve it?"
+
+    def check(self, ctx: ReturnContext, params: NoParams) -> Iterator[Finding]:
+        for view in ctx.items:
+            answer = view.criterion.answer
+            if answer.type != "numeric" or view.value_rag is None or view.response is None:
+                continue
+            if view.value_rag is RAG.GREEN:
+                continue
+            value = view.response.value
+            unit = "%" if answer.unit == "percent" else ""
+            yield Finding(
+                f"the figure {value:g}{unit} is {view.value_rag.value} (green at "
+                f"{answer.green:g}{unit}, amber at {answer.amber:g}{unit})",
+                view.criterion.id,
+                evidence=(f"{value:g}{unit}",),
+                caps=view.value_rag,
+                severity=Severity.HIGH if view.value_rag is RAG.RED else None,
+            )
+
+
+BUILT_IN_RULES: tuple[Rule, ...] = (
+    EvidenceMissing(),
+    EvidenceStale(),
+    ActionOverdue(),
+    ActionIncomplete(),
+    GapWithoutAction(),
+    GreenWithOpenActions(),
+    ResponseMissing(),
+    NotApplicableStatutory(),
+    SignOffMissing(),
+    SignOffRole(),
+    SubmissionLate(),
+    RatingMoved(),
+    CarriedForward(),
+    PeerOutlier(),
+    IndicatorThreshold(),
+)
