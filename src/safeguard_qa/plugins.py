@@ -38,6 +38,8 @@ DEFAULT_PLUGINS = (
     "safeguard_qa.default_plugins.rollups",
     "safeguard_qa.default_plugins.rules",
     "safeguard_qa.default_plugins.renderers",
+    "safeguard_qa.default_plugins.exports",
+    "safeguard_qa.default_plugins.pack",
 )
 
 Kind = Literal["scales", "frameworks", "rollups", "rules", "renderers"]
@@ -104,7 +106,7 @@ def build_plugin_manager(
             plugin = load()
             pm.register(plugin, name=name)
             pm.check_pending()
-        except Exception as exc:  # noqa: BLE001 - any failure in third-party code is reported
+        except Exception as exc:
             if pm.has_plugin(name):
                 pm.unregister(name=name)
             info.error = f"{type(exc).__name__}: {exc}"
@@ -117,7 +119,7 @@ def build_plugin_manager(
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
-        raise PluginError(f"plugin {exc.plugin_name}: {exc}") from exc
+        raise PluginError(f"plugin {exc.plugin!r}: {exc}") from exc
     missing = [name for name in required if not pm.has_plugin(name)]
     if missing:
         raise PluginError(f"plugin(s) asked for but not installed: {', '.join(missing)}")
@@ -237,7 +239,9 @@ class Registry:
             self._frameworks = loaded
         return self._frameworks
 
-    def framework(self, framework_id: str, version: str | None = None, *, file: str = "") -> Framework:
+    def framework(
+        self, framework_id: str, version: str | None = None, *, file: str = ""
+    ) -> Framework:
         """The framework with this id (and version; the newest when omitted)."""
         candidates = [fw for key, fw in self.frameworks().items() if key[0] == framework_id]
         if version is not None:
@@ -271,7 +275,9 @@ def _source_label(source: Framework | Path) -> str:
 
 
 def _version_key(version: str) -> tuple[tuple[int, int | str], ...]:
-    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in version.replace("-", ".").split("."))
+    return tuple(
+        (0, int(p)) if p.isdigit() else (1, p) for p in version.replace("-", ".").split(".")
+    )
 
 
 def _impls(pm: pluggy.PluginManager, hook_name: str) -> list[tuple[str, Callable[..., None]]]:

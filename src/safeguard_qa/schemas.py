@@ -27,8 +27,10 @@ SCHEMAS: dict[str, type[BaseModel]] = {
 
 def schema_text(name: str) -> str:
     model = SCHEMAS[name]
-    mode = "serialization" if name == "evaluation" else "validation"
-    schema = model.model_json_schema(mode=mode)
+    if name == "evaluation":
+        schema = model.model_json_schema(mode="serialization")
+    else:
+        schema = model.model_json_schema(mode="validation")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = f"https://safeguard-qa.invalid/schemas/{name}.schema.json"
     return json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n"

@@ -31,13 +31,17 @@ def expand_inputs(paths: Sequence[Path], input_format: str | None = None) -> lis
                 sorted(
                     p
                     for p in path.iterdir()
-                    if p.is_file() and p.suffix.lower() in RETURN_SUFFIXES and not p.name.startswith(("~$", "."))
+                    if p.is_file()
+                    and p.suffix.lower() in RETURN_SUFFIXES
+                    and not p.name.startswith(("~$", "."))
                 )
             )
         else:
             found.append(path)
     if not found:
-        raise InputError([Problem(", ".join(map(str, paths)) or "(none)", "", "no return files found")])
+        raise InputError(
+            [Problem(", ".join(map(str, paths)) or "(none)", "", "no return files found")]
+        )
     if input_format is None:
         unknown = [p for p in found if p.exists() and not format_of(p)]
         if unknown:
@@ -97,4 +101,6 @@ def check_not_inputs(output: Path | None, inputs: Iterable[Path]) -> None:
     resolved = output.resolve()
     for path in inputs:
         if path.exists() and path.resolve() == resolved:
-            raise InputError.single(str(output), "", "the output file is one of the inputs; choose another")
+            raise InputError.single(
+                str(output), "", "the output file is one of the inputs; choose another"
+            )

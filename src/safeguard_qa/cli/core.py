@@ -37,14 +37,19 @@ def add_parser(sub: Any) -> None:
     show.set_defaults(func=cmd_standards_show)
 
     validate = sub.add_parser("validate", help="check returns against their frameworks")
-    validate.add_argument("returns", nargs="+", type=Path, metavar="RETURN", help="files or folders")
+    validate.add_argument(
+        "returns", nargs="+", type=Path, metavar="RETURN", help="files or folders"
+    )
     validate.add_argument("--input-format", choices=INPUT_FORMATS)
     validate.set_defaults(func=cmd_validate)
 
     evaluate = sub.add_parser(
-        "evaluate", help="score returns and raise challenge flags (returns given together are peers)"
+        "evaluate",
+        help="score returns and raise challenge flags (returns given together are peers)",
     )
-    evaluate.add_argument("returns", nargs="+", type=Path, metavar="RETURN", help="files or folders")
+    evaluate.add_argument(
+        "returns", nargs="+", type=Path, metavar="RETURN", help="files or folders"
+    )
     evaluate.add_argument("--policy", type=Path, help="policy YAML (default: the built-in policy)")
     evaluate.add_argument(
         "--previous",
@@ -54,7 +59,9 @@ def add_parser(sub: Any) -> None:
         help="the previous return(s) or folder, matched by agency id; repeatable",
     )
     evaluate.add_argument("--outcomes", type=Path, help="challenge outcomes YAML")
-    evaluate.add_argument("--format", default="table", help="output format (see 'safeguard-qa plugins')")
+    evaluate.add_argument(
+        "--format", default="table", help="output format (see 'safeguard-qa plugins')"
+    )
     evaluate.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
     evaluate.add_argument(
         "--fail-on",
@@ -77,8 +84,14 @@ def add_parser(sub: Any) -> None:
 def cmd_standards_list(args: argparse.Namespace) -> int:
     registry = registry_from(args)
     rows = [
-        [fw.id, fw.version, fw.title, len(fw.standards), len(fw.criteria),
-         fw.scale if isinstance(fw.scale, str) else fw.scale.id]
+        [
+            fw.id,
+            fw.version,
+            fw.title,
+            len(fw.standards),
+            len(fw.criteria),
+            fw.scale if isinstance(fw.scale, str) else fw.scale.id,
+        ]
         for _, fw in sorted(registry.frameworks().items())
     ]
     print(tabulate(rows, headers=["Id", "Version", "Title", "Standards", "Criteria", "Scale"]))
@@ -88,7 +101,11 @@ def cmd_standards_list(args: argparse.Namespace) -> int:
 def cmd_standards_show(args: argparse.Namespace) -> int:
     registry = registry_from(args)
     fw = registry.framework(args.framework, args.version)
-    scale = registry.scale_for(fw, fw.standards[0].criteria[0]) if isinstance(fw.scale, str) else fw.scale
+    scale = (
+        registry.scale_for(fw, fw.standards[0].criteria[0])
+        if isinstance(fw.scale, str)
+        else fw.scale
+    )
     print(f"{fw.title} ({fw.id} {fw.version})")
     print(f"Legal basis: {'; '.join(fw.legal_basis)}")
     for source in fw.sources:
@@ -99,14 +116,29 @@ def cmd_standards_show(args: argparse.Namespace) -> int:
     for standard in fw.standards:
         print(f"\n{standard.id}  {standard.title}")
         rows = [
-            [c.id, c.text, c.answer.type, "yes" if c.statutory else "no", f"{c.weight:g}",
-             ", ".join(c.applies_to) or "all", ", ".join(c.tags)]
+            [
+                c.id,
+                c.text,
+                c.answer.type,
+                "yes" if c.statutory else "no",
+                f"{c.weight:g}",
+                ", ".join(c.applies_to) or "all",
+                ", ".join(c.tags),
+            ]
             for c in standard.criteria
         ]
         print(
             tabulate(
                 rows,
-                headers=["Criterion", "Text", "Answer", "Statutory", "Weight", "Applies to", "Tags"],
+                headers=[
+                    "Criterion",
+                    "Text",
+                    "Answer",
+                    "Statutory",
+                    "Weight",
+                    "Applies to",
+                    "Tags",
+                ],
                 maxcolwidths=[None, 60, None, None, None, 20, 24],
             )
         )
@@ -149,7 +181,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     returns = _load_all(paths, registry, args.input_format)
     previous = {r.agency.id: r for r in _load_all(previous_paths, registry, args.input_format)}
     evaluations = evaluate_returns(
-        returns, registry=registry, policy=policy, previous=previous, outcomes=outcomes,
+        returns,
+        registry=registry,
+        policy=policy,
+        previous=previous,
+        outcomes=outcomes,
         policy_file=str(args.policy or "policy"),
     )
     fail_on = Severity(args.fail_on)
@@ -187,8 +223,21 @@ def cmd_plugins(args: argparse.Namespace) -> int:
     rows = []
     for info in registry.plugins:
         provides = "; ".join(f"{kind}: {', '.join(names)}" for kind, names in info.provides.items())
-        rows.append([info.name, info.version, info.source, info.error and f"FAILED: {info.error}" or provides])
-    print(tabulate(rows, headers=["Plugin", "Version", "From", "Provides"], maxcolwidths=[None, None, None, 80]))
+        rows.append(
+            [
+                info.name,
+                info.version,
+                info.source,
+                (info.error and f"FAILED: {info.error}") or provides,
+            ]
+        )
+    print(
+        tabulate(
+            rows,
+            headers=["Plugin", "Version", "From", "Provides"],
+            maxcolwidths=[None, None, None, 80],
+        )
+    )
     return ExitCode.OK
 
 

@@ -12,4 +12,6 @@ from safeguard_qa.report.base import Renderer
 @hookimpl
 def register_renderers(register: Callable[[Renderer], None]) -> None:
     register(Renderer("table", "text tables for the terminal", ".txt", table.render_evaluations))
-    register(Renderer("json", "the stable JSON form of the results", ".json", jsonout.render_evaluations))
+    register(
+        Renderer("json", "the stable JSON form of the results", ".json", jsonout.render_evaluations)
+    )

@@ -85,7 +85,7 @@ class Engine:
         return self.registry.framework(ret.framework, ret.framework_version)
 
     def _plan(self, framework: Framework, ret: Return) -> _Plan:
-        """The applicable criteria with their scales; computed once per framework and agency type."""
+        """Applicable criteria with their scales, computed once per framework and agency type."""
         key = (framework.id, framework.version, ret.agency.type, ret.agency.sector)
         plan = self._plans.get(key)
         if plan is None:
@@ -113,7 +113,9 @@ class Engine:
         for ret in returns:
             for view in self.views(ret):
                 if view.self_rag is not None:
-                    scores[(ret.framework, view.criterion.id)][ret.agency.id] = POINTS[view.self_rag]
+                    scores[(ret.framework, view.criterion.id)][ret.agency.id] = POINTS[
+                        view.self_rag
+                    ]
         return PeerStats(dict(scores))
 
     # --- evaluation ---------------------------------------------------------------------
@@ -407,7 +409,12 @@ def _apply_flag_outcomes(flags: list[Flag], applied: list[Outcome]) -> list[Flag
     if not latest:
         return flags
     return [
-        f.model_copy(update={"status": latest[f.fingerprint].decision, "reason": latest[f.fingerprint].reason})
+        f.model_copy(
+            update={
+                "status": latest[f.fingerprint].decision,
+                "reason": latest[f.fingerprint].reason,
+            }
+        )
         if f.fingerprint in latest
         else f
         for f in flags

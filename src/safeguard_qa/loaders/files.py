@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from safeguard_qa.errors import InputError, Problem
+from safeguard_qa.errors import InputError
 
 try:  # the C loader is several times faster; fall back to pure Python where it is absent
     from yaml import CSafeLoader as _SafeLoader
@@ -106,7 +106,7 @@ def parse_text(text: str, name: str, fmt: str, limits: Limits) -> Any:
             ) from None
     else:
         try:
-            data = yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a safe loader
+            data = yaml.load(text, Loader=_SafeLoader)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark
             place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""

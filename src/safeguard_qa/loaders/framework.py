@@ -20,7 +20,9 @@ def parse_framework(data: Any, file: str, registry: Registry | None = None) -> F
     """Validate plain data as a framework; every problem is reported at once."""
     if data is None or data == {}:
         raise FrameworkError.single(
-            file, "", "the file is empty; expected a framework with id, version, scale and standards"
+            file,
+            "",
+            "the file is empty; expected a framework with id, version, scale and standards",
         )
     if not isinstance(data, dict):
         raise FrameworkError.single(

@@ -76,7 +76,9 @@ def check_policy(policy: Policy, registry: Registry, file: str) -> list[Problem]
     return problems
 
 
-def load_policy(path: Path, registry: Registry | None = None, limits: Limits | None = None) -> Policy:
+def load_policy(
+    path: Path, registry: Registry | None = None, limits: Limits | None = None
+) -> Policy:
     return parse_policy(load_document(path, limits), str(path), registry)
 
 

@@ -108,7 +108,9 @@ class _Checker:
         self.problems: list[Problem] = []
 
     def add(self, place: str, message: str, level: str = "error") -> None:
-        self.problems.append(Problem(self.file, place, message, "warning" if level == "warning" else "error"))
+        self.problems.append(
+            Problem(self.file, place, message, "warning" if level == "warning" else "error")
+        )
 
     def run(self) -> list[Problem]:
         ret, framework = self.ret, self.framework
@@ -194,22 +196,28 @@ class _Checker:
                     f"a {answer.type} criterion takes no rating; found {value!r}",
                 )
             elif scale.level(value) is None:
-                extra = ", na" if field_name == "rating" and scale.allows_na(statutory_agency) else ""
+                extra = (
+                    ", na" if field_name == "rating" and scale.allows_na(statutory_agency) else ""
+                )
                 self.add(
                     f"{place} › {field_name}",
                     f"{value!r} is not on the {scale.id} scale; expected one of "
                     f"{', '.join(scale.level_ids())}{extra}",
                 )
         if answer.type == "numeric":
-            if response.value is not None and answer.unit == "percent" and not (
-                0 <= response.value <= 100
+            if (
+                response.value is not None
+                and answer.unit == "percent"
+                and not (0 <= response.value <= 100)
             ):
                 self.add(
                     f"{place} › value",
                     f"expected a percentage from 0 to 100, found {response.value:g}",
                 )
             if response.value is not None and response.value < 0:
-                self.add(f"{place} › value", f"expected a count of 0 or more, found {response.value:g}")
+                self.add(
+                    f"{place} › value", f"expected a count of 0 or more, found {response.value:g}"
+                )
         elif response.value is not None:
             self.add(f"{place} › value", f"a {answer.type} criterion takes no numeric value")
         start = self.ret.period.start
@@ -235,5 +243,6 @@ class _Checker:
             )
         if ret.deadline is not None and ret.deadline < ret.period.start:
             self.add(
-                "deadline", f"the deadline {ret.deadline} is before the period began on {ret.period.start}"
+                "deadline",
+                f"the deadline {ret.deadline} is before the period began on {ret.period.start}",
             )

@@ -8,7 +8,9 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 
 Identifier = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][\w.\-]*$"),
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][\w.\-]*$"
+    ),
 ]
 """A stable id: letters, digits, dot, dash and underscore, starting with a letter or digit."""
 

@@ -53,7 +53,9 @@ class NumericAnswer(Model):
 
     def rag(self, value: float) -> RAG:
         if self.direction == "higher_is_better":
-            return RAG.GREEN if value >= self.green else RAG.AMBER if value >= self.amber else RAG.RED
+            return (
+                RAG.GREEN if value >= self.green else RAG.AMBER if value >= self.amber else RAG.RED
+            )
         return RAG.GREEN if value <= self.green else RAG.AMBER if value <= self.amber else RAG.RED
 
 

@@ -29,13 +29,25 @@ def render_evaluation(evaluation: Evaluation, options: RenderOptions) -> str:
         "",
     ]
     rows = [
-        [s.standard, s.title, rag_text(s.self_rag), rag_text(s.assured_rag), rag_text(s.moderated_rag)]
+        [
+            s.standard,
+            s.title,
+            rag_text(s.self_rag),
+            rag_text(s.assured_rag),
+            rag_text(s.moderated_rag),
+        ]
         for s in ev.standards
     ]
     lines.append(
-        tabulate(rows, headers=["Standard", "Title", "Self", "Assured", "Moderated"], maxcolwidths=[None, 50])
+        tabulate(
+            rows,
+            headers=["Standard", "Title", "Self", "Assured", "Moderated"],
+            maxcolwidths=[None, 50],
+        )
     )
-    counts = {sev: sum(1 for f in ev.flags if f.severity == sev) for sev in ("high", "medium", "low")}
+    counts = {
+        sev: sum(1 for f in ev.flags if f.severity == sev) for sev in ("high", "medium", "low")
+    }
     dismissed = sum(1 for f in ev.flags if f.status == "dismissed")
     lines += [
         "",
@@ -50,7 +62,11 @@ def render_evaluation(evaluation: Evaluation, options: RenderOptions) -> str:
             for i, f in enumerate(agenda, 1)
         ]
         lines.append(
-            tabulate(rows2, headers=["#", "Severity", "Criterion", "Finding", "Question for the panel"], maxcolwidths=[None, None, None, 40, 50])
+            tabulate(
+                rows2,
+                headers=["#", "Severity", "Criterion", "Finding", "Question for the panel"],
+                maxcolwidths=[None, None, None, 40, 50],
+            )
         )
     return "\n".join(lines) + "\n"
 

@@ -55,10 +55,14 @@ class CriterionView:
 
     @property
     def answered(self) -> bool:
-        return self.self_rag is not None or self.not_applicable or (
-            self.response is not None
-            and self.criterion.answer.type == "narrative"
-            and bool(self.response.commentary.strip())
+        return (
+            self.self_rag is not None
+            or self.not_applicable
+            or (
+                self.response is not None
+                and self.criterion.answer.type == "narrative"
+                and bool(self.response.commentary.strip())
+            )
         )
 
     @property

@@ -37,8 +37,21 @@ def _label(view: CriterionView) -> str:
 
 class EvidenceParams(_Params):
     placeholders: tuple[str, ...] = Field(
-        default=("see policy", "see attached", "n/a", "na", "tbc", "tbd", "to follow", "various",
-                 "yes", "available on request", "none", "-", "."),
+        default=(
+            "see policy",
+            "see attached",
+            "n/a",
+            "na",
+            "tbc",
+            "tbd",
+            "to follow",
+            "various",
+            "yes",
+            "available on request",
+            "none",
+            "-",
+            ".",
+        ),
         description="Evidence texts (compared case-insensitively) that are not evidence.",
     )
     bare_file_names: bool = Field(
@@ -46,7 +59,9 @@ class EvidenceParams(_Params):
     )
 
 
-_FILE_NAME = re.compile(r"^[\w\-. ]{1,80}\.(docx?|pdf|xlsx?|pptx?|txt|msg|eml|odt|png|jpe?g)$", re.I)
+_FILE_NAME = re.compile(
+    r"^[\w\-. ]{1,80}\.(docx?|pdf|xlsx?|pptx?|txt|msg|eml|odt|png|jpe?g)$", re.I
+)
 
 
 def is_placeholder(item: EvidenceItem, params: EvidenceParams) -> bool:
@@ -150,7 +165,10 @@ class ActionIncomplete(Rule):
             for number, action in enumerate(view.response.actions, 1):
                 missing = [
                     name
-                    for name, absent in (("owner", not action.owner.strip()), ("due date", action.due is None))
+                    for name, absent in (
+                        ("owner", not action.owner.strip()),
+                        ("due date", action.due is None),
+                    )
                     if absent
                 ]
                 if missing and _open(action):
@@ -253,9 +271,21 @@ class SignOffMissing(Rule):
 class SignOffRoleParams(_Params):
     accepted_roles: tuple[str, ...] = Field(
         default=(
-            "chief executive", "chief officer", "director", "board", "chair", "headteacher",
-            "head teacher", "principal", "governor", "chief constable", "superintendent",
-            "executive", "senior", "safeguarding lead", "designated",
+            "chief executive",
+            "chief officer",
+            "director",
+            "board",
+            "chair",
+            "headteacher",
+            "head teacher",
+            "principal",
+            "governor",
+            "chief constable",
+            "superintendent",
+            "executive",
+            "senior",
+            "safeguarding lead",
+            "designated",
         ),
         description="Words or phrases, any of which in the signer's role makes it acceptable.",
     )

@@ -1,0 +1,9 @@
+"""Commands for returns in and out (issue 4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def add_parser(sub: Any) -> None:
+    """No commands yet."""

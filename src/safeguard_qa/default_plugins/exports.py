@@ -1,0 +1,1 @@
+"""Built-in export formats: CSV, JUnit XML, Markdown and XLSX (issue 4)."""

@@ -1,0 +1,1 @@
+"""The partnership view and challenge-event pack renderers (issue 5)."""

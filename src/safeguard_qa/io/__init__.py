@@ -1,0 +1,1 @@
+"""Returns in and out: blank templates, CSV and XLSX returns, and writing returns back."""
