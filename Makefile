@@ -31,7 +31,7 @@ typecheck: $(DEVSTAMP)
 	$(BIN)/mypy --strict src
 
 unit: $(DEVSTAMP)
-	$(BIN)/pytest --cov --cov-report=term
+	$(BIN)/pytest -q --cov --cov-report=term
 
 test: lint typecheck unit
 
