@@ -33,7 +33,19 @@ def problems_from_validation(
     file: str, exc: ValidationError, raw: Any, model: type[BaseModel] | None = None
 ) -> list[Problem]:
     """One Problem per pydantic error, placed by item id and explained in plain words."""
-    return [_problem(file, error, raw, model) for error in exc.errors(include_url=False)]
+    errors = exc.errors(include_url=False)
+    # pydantic drops items that failed and then reports the container as too short too:
+    # keep only the item errors, which say what is actually wrong
+    item_locs = [e["loc"] for e in errors]
+    errors = [
+        e
+        for e in errors
+        if e["type"] != "too_short"
+        or not any(
+            loc[: len(e["loc"])] == e["loc"] and len(loc) > len(e["loc"]) for loc in item_locs
+        )
+    ]
+    return [_problem(file, error, raw, model) for error in errors]
 
 
 def _problem(file: str, error: ErrorDetails, raw: Any, model: type[BaseModel] | None) -> Problem:
@@ -96,6 +108,17 @@ def _message(
         return f"unknown field {loc[-1]!r}{hint}"
     if kind == "missing":
         return "required field is missing"
+    ctx = error.get("ctx") or {}
+    if kind == "too_short":
+        return (
+            f"expected at least {ctx.get('min_length')} item(s), found {ctx.get('actual_length')}"
+        )
+    if kind == "too_long":
+        return f"expected at most {ctx.get('max_length')} item(s), found {ctx.get('actual_length')}"
+    if kind.startswith(("date_", "datetime_")):
+        return f"expected a date as YYYY-MM-DD; found {_short(found)}"
+    if kind == "bool_parsing" or kind == "bool_type":
+        return f"expected true or false; found {_short(found)}"
     text = error["msg"]
     if text.startswith("Value error, "):
         text = text.removeprefix("Value error, ")

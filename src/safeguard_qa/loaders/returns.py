@@ -37,6 +37,10 @@ def parse_return(data: Any, file: str) -> Return:
         raise ReturnError.single(
             file, "", f"expected a mapping of return fields, found {type(data).__name__}"
         )
+    if "standards" in data and "responses" not in data:
+        raise ReturnError.single(
+            file, "", "this looks like a framework file, not a return (it has standards)"
+        )
     try:
         return Return.model_validate(data)
     except ValidationError as exc:
