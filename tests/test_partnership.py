@@ -1,0 +1,599 @@
+"""The partnership view: return status, heatmap, shares and themes, trend, action register.
+
+The partnership used here is built from the test factories: six agencies this cycle (five on
+Section 11, one school on Section 175), three of them also last cycle, and one expected
+agency that has not returned. ``write_partnership`` writes it out as files for the CLI.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from safeguard_qa.cli import main
+from safeguard_qa.errors import InputError
+from safeguard_qa.loaders.expected import load_expected, parse_expected
+from safeguard_qa.models.partnership import ExpectedAgencies
+from safeguard_qa.models.policy import Policy
+from safeguard_qa.models.returns import Return
+from safeguard_qa.models.scale import RAG
+from safeguard_qa.plugins import Registry
+from safeguard_qa.report.base import RenderOptions
+from safeguard_qa.report.html import render_partnership
+from safeguard_qa.report.jsonout import dumps
+from safeguard_qa.report.pack_markdown import render_pack
+from safeguard_qa.report.partnership import (
+    PartnershipReport,
+    build_partnership,
+    evaluate_partnership,
+)
+from tests.factories import build, clean_return_data, with_changes
+
+SIGNER = "Jane Q. Signer"
+SCRIPT = "<script>alert('pwned')</script>"
+INJECTION = '=HYPERLINK("http://evil.invalid") | refresh the accountability chart'
+
+EXPECTED = {
+    "partnership": "Northshire Safeguarding Children Partnership",
+    "cycle": "2024-25",
+    "agencies": [
+        {"id": "police", "name": "Northshire Police", "type": "police"},
+        {"id": "health", "name": "Northshire ICB", "type": "health"},
+        {"id": "council", "name": "Northshire Council", "type": "local_authority"},
+        {"id": "probation", "name": "Probation Service", "type": "probation"},
+        {"id": "housing", "name": "Northshire Homes", "type": "housing", "statutory": False},
+        {
+            "id": "school",
+            "name": "Northshire Primary School",
+            "type": "school_maintained",
+            "framework": "s175-kcsie",
+        },
+        {"id": "youth-justice", "name": "Youth Justice Service", "type": "youth_justice"},
+    ],
+}
+
+
+def agency_data(
+    registry: Registry,
+    agency_id: str,
+    changes: dict[str, Any] | None = None,
+    *,
+    framework: str = "s11-wt2023",
+) -> dict[str, Any]:
+    listed = next(a for a in EXPECTED["agencies"] if a["id"] == agency_id)  # type: ignore[index]
+    data = clean_return_data(
+        registry,
+        framework,
+        agency_id=agency_id,
+        agency_type=listed["type"],
+        statutory=listed.get("statutory", True),
+    )
+    data["agency"]["name"] = listed["name"]
+    data["sign_off"]["name"] = SIGNER
+    return with_changes(data, changes)
+
+
+def this_cycle(registry: Registry) -> dict[str, dict[str, Any]]:
+    """The 2024-25 returns, by agency id."""
+    return {
+        "police": agency_data(registry, "police"),
+        "health": agency_data(
+            registry,
+            "health",
+            {
+                "responses": {
+                    "S11-1.1": {
+                        "rating": "amber",
+                        "actions": [
+                            {
+                                "description": INJECTION,
+                                "owner": "Head of Safeguarding",
+                                "due": "2025-01-31",
+                            }
+                        ],
+                    },
+                    "S11-5.1": {
+                        "rating": "amber",
+                        "actions": [
+                            {
+                                "description": "Escalation training for all staff",
+                                "owner": "Named nurse",
+                                "due": "2025-09-30",
+                            }
+                        ],
+                    },
+                }
+            },
+        ),
+        "council": agency_data(
+            registry,
+            "council",
+            {
+                "responses": {
+                    "S11-5.1": {
+                        "rating": "red",
+                        "commentary": "Escalation route <b>not</b> | used",
+                    },
+                    "S11-2.1": {
+                        "evidence": [
+                            {
+                                "description": f"{SCRIPT} DSL audit",
+                                "reference": "DOC-1",
+                                "date": "2020-01-01",
+                            }
+                        ]
+                    },
+                    "S11-1.3": {"evidence": []},
+                }
+            },
+        ),
+        "probation": agency_data(
+            registry, "probation", {"submitted": "2025-07-02", "sign_off": None}
+        ),
+        "housing": agency_data(
+            registry,
+            "housing",
+            {
+                "responses": {
+                    "S11-5.1": {
+                        "rating": "amber",
+                        "actions": [
+                            {
+                                "description": "Write an escalation guide",
+                                "owner": "Housing lead",
+                                "due": "2025-03-01",
+                                "status": "complete",
+                                "completed": "2025-02-20",
+                            }
+                        ],
+                    }
+                }
+            },
+        ),
+        "school": agency_data(registry, "school", framework="s175-kcsie"),
+    }
+
+
+def a_year_earlier(data: Any) -> Any:
+    """Every ISO date in ``data`` moved back one year."""
+    if isinstance(data, dict):
+        return {k: a_year_earlier(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [a_year_earlier(v) for v in data]
+    if isinstance(data, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", data):
+        return f"{int(data[:4]) - 1}{data[4:]}"
+    return data
+
+
+def last_cycle(registry: Registry) -> dict[str, dict[str, Any]]:
+    """The 2023-24 returns: health was red on S11-1.1, council was clean."""
+    health = agency_data(
+        registry,
+        "health",
+        {
+            "responses": {
+                "S11-1.1": {
+                    "rating": "red",
+                    "actions": [
+                        {"description": "Map accountability", "owner": "Head", "due": "2024-12-31"}
+                    ],
+                }
+            }
+        },
+    )
+    return {
+        "police": a_year_earlier(agency_data(registry, "police")),
+        "health": a_year_earlier(health),
+        "council": a_year_earlier(agency_data(registry, "council")),
+    }
+
+
+def write_partnership(root: Path, registry: Registry) -> dict[str, Path]:
+    paths = {
+        "current": root / "2025",
+        "previous": root / "2024",
+        "expected": root / "expected.yaml",
+    }
+    for folder, returns in (
+        (paths["current"], this_cycle(registry)),
+        (paths["previous"], last_cycle(registry)),
+    ):
+        folder.mkdir(parents=True)
+        for agency_id, data in returns.items():
+            (folder / f"{agency_id}.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    paths["expected"].write_text(yaml.safe_dump(EXPECTED), encoding="utf-8")
+    return paths
+
+
+def make_report(
+    registry: Registry, *, policy: Policy | None = None, shuffle: int | None = None, **kwargs: Any
+) -> PartnershipReport:
+    current = [build(d) for d in this_cycle(registry).values()]
+    previous = [build(d) for d in last_cycle(registry).values()]
+    if shuffle is not None:
+        random.Random(shuffle).shuffle(current)
+        random.Random(shuffle + 1).shuffle(previous)
+    return evaluate_partnership(
+        current,
+        registry=registry,
+        policy=policy,
+        expected=ExpectedAgencies.model_validate(EXPECTED),
+        previous_returns=previous,
+        **kwargs,
+    )
+
+
+@pytest.fixture(scope="module")
+def report(registry: Registry) -> PartnershipReport:
+    return make_report(registry)
+
+
+# --- return status ------------------------------------------------------------------------
+
+
+def test_return_status_names_missing_late_and_unsigned(report: PartnershipReport) -> None:
+    status = report.status
+    assert (status.expected, status.returned) == (7, 6)
+    assert status.missing == ("youth-justice",)
+    assert status.late == ("probation",)
+    assert status.unsigned == ("probation",)
+    assert status.unexpected == ()
+    probation = next(s for s in status.agencies if s.agency == "probation")
+    assert probation.days_late == 32
+    assert probation.sign_off_role is None
+    assert [s.name for s in status.agencies] == sorted(s.name for s in status.agencies)
+
+
+def test_a_return_from_an_agency_not_on_the_list_is_unexpected(registry: Registry) -> None:
+    ret = build(agency_data(registry, "police"))
+    evaluations = [(ret, e) for e in [_evaluate(registry, ret)]]
+    expected = ExpectedAgencies.model_validate(
+        {"agencies": [{"id": "health", "name": "Northshire ICB", "type": "health"}]}
+    )
+    report = build_partnership(evaluations, registry=registry, expected=expected)
+    assert report.status.unexpected == ("police",)
+    assert report.status.missing == ("health",)
+
+
+def _evaluate(registry: Registry, ret: Return) -> Any:
+    from safeguard_qa.engine.engine import Engine
+
+    return Engine(registry).evaluate(ret)
+
+
+# --- heatmap, shares and themes -----------------------------------------------------------
+
+
+def test_heatmap_has_one_table_per_framework_with_a_row_per_agency(
+    report: PartnershipReport,
+) -> None:
+    assert [v.framework for v in report.frameworks] == ["s11-wt2023", "s175-kcsie"]
+    s11 = report.frameworks[0]
+    assert [row.name for row in s11.heatmap] == [
+        "Northshire Council",
+        "Northshire Homes",
+        "Northshire ICB",
+        "Northshire Police",
+        "Probation Service",
+    ]
+    assert len(s11.standards) == 14
+    council = next(row for row in s11.heatmap if row.agency == "council")
+    cells = {c.standard: c for c in council.cells}
+    assert cells["S11-5"].assured_rag is RAG.RED
+    assert cells["S11-5"].self_rag is RAG.RED
+    # placeholder-free but two-year-old evidence caps a green claim at amber
+    assert (cells["S11-2"].self_rag, cells["S11-2"].assured_rag) == (RAG.GREEN, RAG.AMBER)
+    police = next(row for row in s11.heatmap if row.agency == "police")
+    assert {c.assured_rag for c in police.cells} == {RAG.GREEN}
+
+
+def test_criterion_shares_count_agencies_at_each_rating(report: PartnershipReport) -> None:
+    shares = {c.criterion: c for c in report.frameworks[0].criteria}
+    esc = shares["S11-5.1"]
+    assert (esc.red, esc.amber, esc.green, esc.blue, esc.rated) == (1, 2, 2, 0, 5)
+    assert esc.amber_or_red_share == 0.6
+    assert esc.theme
+    assert not shares["S11-1.1"].theme  # only one agency is amber there: not a theme
+    assert not shares["S11-6.1"].theme
+
+
+def test_themes_are_criteria_and_tags_over_the_policy_share(report: PartnershipReport) -> None:
+    keys = {(t.kind, t.key) for t in report.themes}
+    assert ("criterion", "S11-5.1") in keys
+    assert ("tag", "escalation") in keys
+    escalation = next(t for t in report.themes if t.key == "escalation")
+    assert escalation.agencies == ("council", "housing", "health")
+    assert (escalation.rated, escalation.share) == (6, 0.5)  # tags span frameworks: the school too
+    assert [t.share for t in report.themes] == sorted(
+        (t.share for t in report.themes), reverse=True
+    )
+
+
+def test_a_higher_theme_share_drops_the_theme(registry: Registry) -> None:
+    strict = make_report(registry, policy=Policy(theme_share=0.7))
+    assert ("criterion", "S11-5.1") not in {(t.kind, t.key) for t in strict.themes}
+    assert strict.theme_share == 0.7
+
+
+# --- trend --------------------------------------------------------------------------------
+
+
+def test_trend_per_agency_and_per_standard(report: PartnershipReport) -> None:
+    assert report.trend is not None
+    by_agency = {t.agency: t for t in report.trend.agencies}
+    assert by_agency["police"].direction == "unchanged"
+    assert by_agency["council"].direction == "declined"
+    assert by_agency["council"].standards_declined >= 2
+    assert by_agency["health"].previous is RAG.RED
+    assert by_agency["health"].direction == "improved"
+    assert by_agency["probation"].direction == "new"
+    by_standard = {(t.framework, t.standard): t for t in report.trend.standards}
+    s11_5 = by_standard[("s11-wt2023", "S11-5")]
+    assert s11_5.agencies == 3
+    assert s11_5.direction == "declined"
+    # health moved up from red and council down to amber: the mean does not move
+    assert by_standard[("s11-wt2023", "S11-1")].direction == "unchanged"
+    heat = {row.agency: row.trend for row in report.frameworks[0].heatmap}
+    assert heat["council"] == "declined"
+
+
+def test_no_previous_cycle_means_no_trend(registry: Registry) -> None:
+    rets = [build(d) for d in this_cycle(registry).values()]
+    report = evaluate_partnership(rets, registry=registry)
+    assert report.trend is None
+    assert all(row.trend is None for view in report.frameworks for row in view.heatmap)
+    assert report.partnership == ""
+    assert report.status.expected == 0
+    assert report.status.missing == ()
+
+
+# --- actions ------------------------------------------------------------------------------
+
+
+def test_action_register_lists_every_action_overdue_first(report: PartnershipReport) -> None:
+    actions = report.actions
+    assert [(a.agency, a.criterion) for a in actions] == [
+        ("health", "S11-1.1"),
+        ("health", "S11-5.1"),
+        ("housing", "S11-5.1"),
+    ]
+    first = actions[0]
+    assert first.overdue
+    assert first.days_overdue == 104
+    assert first.description == INJECTION  # kept as typed: renderers escape or neutralise it
+    assert not actions[1].overdue
+    assert actions[1].status == "not_started"
+    assert actions[2].status == "complete"
+    assert not actions[2].overdue
+
+
+# --- agencies -----------------------------------------------------------------------------
+
+
+def test_each_agency_has_its_agenda_in_engine_order(registry: Registry) -> None:
+    current = [build(d) for d in this_cycle(registry).values()]
+    report = make_report(registry)
+    council = next(p for p in report.agencies if p.agency == "council")
+    assert [i.rank for i in council.agenda] == list(range(1, len(council.agenda) + 1))
+    rules = [i.rule for i in council.agenda]
+    assert rules[0] in {"evidence-missing", "gap-without-action"}  # high severity first
+    assert "evidence-stale" in rules
+    stale = next(i for i in council.agenda if i.rule == "evidence-stale")
+    assert stale.agency_evidence[0].description.startswith(SCRIPT)
+    assert stale.criterion_text.startswith("A named senior board-level lead")
+    assert council.flags.open == council.flags.total == len(council.agenda)
+    assert council.dismissed == ()
+    assert [p.agency for p in report.agencies] == [
+        "council",
+        "housing",
+        "health",
+        "police",
+        "school",
+        "probation",
+    ]
+    probation = next(p for p in report.agencies if p.agency == "probation")
+    assert {i.rule for i in probation.agenda} >= {"signoff-missing", "submission-late"}
+    assert all(i.criterion is None for i in probation.agenda if i.rule == "signoff-missing")
+    assert len(current) == 6
+
+
+def test_the_signers_name_is_never_reported(report: PartnershipReport) -> None:
+    outputs = [
+        dumps(report),
+        render_partnership(report, RenderOptions(show_self=True)),
+        render_pack(report, RenderOptions(show_self=True)),
+    ]
+    for text in outputs:
+        assert SIGNER not in text
+        assert "Chief Executive" in text  # the role is shown
+
+
+# --- determinism --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_output_does_not_depend_on_the_order_returns_are_given(
+    registry: Registry, report: PartnershipReport, seed: int
+) -> None:
+    shuffled = make_report(registry, shuffle=seed)
+    assert dumps(shuffled) == dumps(report)
+    options = RenderOptions(show_self=True)
+    assert render_partnership(shuffled, options) == render_partnership(report, options)
+    assert render_pack(shuffled, options) == render_pack(report, options)
+
+
+def test_json_round_trips_through_the_model(report: PartnershipReport) -> None:
+    text = dumps(report)
+    again = PartnershipReport.model_validate(json.loads(text))
+    assert dumps(again) == text
+
+
+def test_two_returns_from_one_agency_are_refused(registry: Registry) -> None:
+    ret = build(agency_data(registry, "police"))
+    with pytest.raises(InputError, match="more than one return"):
+        evaluate_partnership([ret, ret], registry=registry)
+
+
+# --- the expected-agencies file -----------------------------------------------------------
+
+
+def test_load_expected(tmp_path: Path) -> None:
+    path = tmp_path / "expected.yaml"
+    path.write_text(yaml.safe_dump(EXPECTED), encoding="utf-8")
+    expected = load_expected(path)
+    assert len(expected.agencies) == 7
+    assert expected.cycle == "2024-25"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (None, "expected a mapping with 'agencies', found nothing"),
+        (["police"], "found list"),
+        ({"agencies": []}, "agencies"),
+        ({"agencies": [{"id": "police", "name": "P"}]}, "required field is missing"),
+        (
+            {"agencies": [{"id": "p", "name": "P", "type": "police"}] * 2},
+            "this agency is listed twice",
+        ),
+        (
+            {"agencies": [{"id": "p", "name": "P", "type": "police", "colour": "x"}]},
+            "unknown field",
+        ),
+    ],
+)
+def test_bad_expected_files_name_the_problem(data: Any, message: str) -> None:
+    with pytest.raises(InputError) as info:
+        parse_expected(data, "expected.yaml")
+    text = str(info.value)
+    assert text.startswith("expected.yaml")
+    assert message in text
+
+
+# --- the command --------------------------------------------------------------------------
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["--no-entry-points", "partnership", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def files(tmp_path: Path, registry: Registry) -> dict[str, Path]:
+    return write_partnership(tmp_path / "partnership", registry)
+
+
+def test_cli_json_matches_the_api(
+    capsys: pytest.CaptureFixture[str],
+    files: dict[str, Path],
+    tmp_path: Path,
+    report: PartnershipReport,
+) -> None:
+    out = tmp_path / "out" / "partnership.json"
+    code, _, err = run(
+        capsys,
+        str(files["current"]),
+        "--expected",
+        str(files["expected"]),
+        "--previous",
+        str(files["previous"]),
+        "--format",
+        "json",
+        "-o",
+        str(out),
+    )
+    assert (code, err) == (0, "")
+    assert out.read_text(encoding="utf-8") == dumps(report)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "marker"),
+    [
+        ("table", "## Partnership summary"),
+        ("markdown", "### Challenge agenda"),
+        ("html", "<!DOCTYPE html>"),
+        ("pack-md", "### Challenge agenda"),
+    ],
+)
+def test_cli_formats(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path], fmt: str, marker: str
+) -> None:
+    code, out, err = run(capsys, str(files["current"]), "--format", fmt, "--self")
+    assert (code, err) == (0, "")
+    assert marker in out
+    assert SIGNER not in out
+
+
+def test_cli_table_is_the_partnership_view_without_agency_pages(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path]
+) -> None:
+    code, out, _ = run(capsys, str(files["current"]), "--expected", str(files["expected"]))
+    assert code == 0
+    assert "Youth Justice Service" in out
+    assert "### Challenge agenda" not in out
+    assert "## Action register (overdue first)" in out
+
+
+def test_cli_unknown_format_lists_the_formats(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path]
+) -> None:
+    code, _, err = run(capsys, str(files["current"]), "--format", "nope")
+    assert code == 2
+    assert "unknown format 'nope'" in err
+    assert "html, json, markdown, pack-md, table" in err
+
+
+def test_cli_names_both_files_when_an_agency_returns_twice(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path]
+) -> None:
+    copy = files["current"] / "police-again.yaml"
+    copy.write_text(
+        (files["current"] / "police.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    code, _, err = run(capsys, str(files["current"]))
+    assert code == 2
+    assert "agency › id: agency police already made a return in" in err
+    assert "police-again.yaml" in err
+    assert "police.yaml" in err
+
+
+def test_cli_bad_expected_file_exits_2(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path], tmp_path: Path
+) -> None:
+    bad = tmp_path / "expected.yaml"
+    bad.write_text("agencies:\n  - id: x\n    name: X\n", encoding="utf-8")
+    code, _, err = run(capsys, str(files["current"]), "--expected", str(bad))
+    assert code == 2
+    assert f"{bad}: " in err
+    assert "x › type: required field is missing" in err
+
+
+def test_cli_refuses_to_write_over_an_input(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path]
+) -> None:
+    code, _, err = run(
+        capsys,
+        str(files["current"]),
+        "--expected",
+        str(files["expected"]),
+        "-o",
+        str(files["expected"]),
+    )
+    assert code == 2
+    assert "the output file is one of the inputs" in err
+
+
+def test_cli_reports_every_bad_return(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path]
+) -> None:
+    (files["current"] / "broken.yaml").write_text("framework: s11-wt2023\n", encoding="utf-8")
+    code, _, err = run(capsys, str(files["current"]))
+    assert code == 2
+    assert "broken.yaml" in err
