@@ -8,10 +8,13 @@ import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from safeguard_qa.errors import InputError, Problem
 from safeguard_qa.loaders.files import format_of
 from safeguard_qa.plugins import Registry, load_registry
+
+T = TypeVar("T")
 
 RETURN_SUFFIXES = (".yaml", ".yml", ".json", ".csv", ".xlsx")
 
@@ -59,35 +62,47 @@ def expand_inputs(paths: Sequence[Path], input_format: str | None = None) -> lis
     return found
 
 
-def progress(items: Sequence[Path], label: str) -> Iterator[Path]:
-    """Yield ``items``, drawing a progress bar on stderr when it is a terminal."""
-    if not sys.stderr.isatty() or len(items) < 2:
+def progress(items: Sequence[T], label: str) -> Iterator[T]:
+    """Yield ``items`` with a progress bar (see :func:`track`)."""
+    return track(items, len(items), label)
+
+
+def track(items: Iterable[T], total: int, label: str) -> Iterator[T]:
+    """Yield ``items``, drawing a progress bar on stderr when it is a terminal (never when
+    output is piped or redirected)."""
+    if not sys.stderr.isatty() or total < 2:
         yield from items
         return
-    total = len(items)
     width = 30
-    for done, item in enumerate(items):
+    done = 0
+    for item in items:
         filled = width * done // total
         sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
         sys.stderr.flush()
         yield item
-    sys.stderr.write(f"\r{label} [{'#' * width}] {total}/{total}\n")
+        done += 1
+    sys.stderr.write(f"\r{label} [{'#' * width}] {done}/{total}\n")
     sys.stderr.flush()
 
 
-def write_output(path: Path | None, data: str | bytes) -> None:
+def write_output(path: Path | None, data: str | bytes | Iterable[str]) -> None:
     """Write to stdout, or to ``path`` atomically: a temporary file renamed into place,
-    so a failure never leaves half a report."""
+    so a failure (even half-way through a stream of chunks) never leaves half a report."""
+    chunks: Iterable[str | bytes] = [data] if isinstance(data, str | bytes) else data
     if path is None:
-        if isinstance(data, bytes):
-            raise InputError.single("-o", "", "this format is binary: give an output file with -o")
-        sys.stdout.write(data)
+        for chunk in chunks:
+            if isinstance(chunk, bytes):
+                raise InputError.single(
+                    "-o", "", "this format is binary: give an output file with -o"
+                )
+            sys.stdout.write(chunk)
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+            for chunk in chunks:
+                handle.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

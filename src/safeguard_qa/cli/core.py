@@ -4,24 +4,28 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from tabulate import tabulate
 
-from safeguard_qa.api import evaluate_returns
+from safeguard_qa.api import iter_evaluations
 from safeguard_qa.cli import ExitCode, exit_code
 from safeguard_qa.cli.common import (
     check_not_inputs,
     expand_inputs,
     progress,
     registry_from,
+    track,
     write_output,
 )
-from safeguard_qa.errors import InputError, Problem, ReturnError
+from safeguard_qa.engine import Engine
+from safeguard_qa.errors import InputError
 from safeguard_qa.loaders.policy import load_outcomes, load_policy
 from safeguard_qa.loaders.returns import INPUT_FORMATS, check_return, load_return
 from safeguard_qa.models.policy import Severity
+from safeguard_qa.models.results import Evaluation
 from safeguard_qa.report.base import RenderOptions
 from safeguard_qa.schemas import SCHEMAS, schema_text
 
@@ -178,44 +182,37 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     check_not_inputs(args.output, [*paths, *previous_paths])
     policy = load_policy(args.policy, registry) if args.policy else None
     outcomes = load_outcomes(args.outcomes) if args.outcomes else None
-    returns = _load_all(paths, registry, args.input_format)
-    previous = {r.agency.id: r for r in _load_all(previous_paths, registry, args.input_format)}
-    evaluations = evaluate_returns(
-        returns,
-        registry=registry,
-        policy=policy,
-        previous=previous,
-        outcomes=outcomes,
-        policy_file=str(args.policy or "policy"),
-    )
+    engine = Engine(registry, policy, policy_file=str(args.policy or "policy"))
     fail_on = Severity(args.fail_on)
-    write_output(args.output, renderer.evaluations(evaluations, RenderOptions(fail_on=fail_on)))
-    failing = sum(
-        1
-        for ev in evaluations
-        for flag in ev.flags
-        if flag.status != "dismissed" and flag.severity.rank >= fail_on.rank
+    options = RenderOptions(fail_on=fail_on)
+    failing = 0
+
+    def counted(evaluations: Iterable[Evaluation]) -> Iterator[Evaluation]:
+        nonlocal failing
+        for ev in evaluations:
+            failing += sum(
+                1 for f in ev.flags if f.status != "dismissed" and f.severity.rank >= fail_on.rank
+            )
+            yield ev
+
+    evaluations = counted(
+        track(
+            iter_evaluations(
+                paths,
+                engine=engine,
+                previous_paths=previous_paths,
+                outcomes=outcomes,
+                input_format=args.input_format,
+            ),
+            len(paths),
+            "evaluating",
+        )
     )
+    if renderer.stream is not None:
+        write_output(args.output, renderer.stream(evaluations, len(paths), options))
+    else:
+        write_output(args.output, renderer.evaluations(list(evaluations), options))
     return exit_code(bad_input=False, flags_at_or_above=failing)
-
-
-def _load_all(paths: list[Path], registry: Any, input_format: str | None) -> list[Any]:
-    """Load and check every return, collecting all problems before failing."""
-    loaded = []
-    problems: list[Problem] = []
-    for path in progress(paths, "reading"):
-        try:
-            ret = load_return(path, input_format=input_format, registry=registry)
-        except InputError as exc:
-            problems.extend(exc.problems)
-            continue
-        found = [p for p in check_return(ret, registry, str(path)) if p.level == "error"]
-        problems.extend(found)
-        if not found:
-            loaded.append(ret)
-    if problems:
-        raise ReturnError(problems)
-    return loaded
 
 
 def cmd_plugins(args: argparse.Namespace) -> int:

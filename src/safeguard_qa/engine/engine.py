@@ -79,6 +79,11 @@ class Engine:
     def rule_ids(self) -> list[str]:
         return [active.rule.id for active in self._rules]
 
+    @property
+    def needs_peers(self) -> bool:
+        """Whether any enabled rule compares an agency with its peers."""
+        return any(active.rule.needs_peers for active in self._rules)
+
     # --- set-up per return --------------------------------------------------------------
 
     def framework_for(self, ret: Return) -> Framework:
@@ -108,15 +113,17 @@ class Engine:
         )
 
     def peer_stats(self, returns: Iterable[Return]) -> PeerStats:
-        """Self scores of every agency on every criterion, for rules that compare peers."""
-        scores: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
+        """Counts of self scores per criterion across ``returns``, for rules that compare
+        peers. Takes any iterable, so returns can be streamed past it one at a time."""
+        counts: dict[tuple[str, str], dict[float, int]] = defaultdict(lambda: defaultdict(int))
         for ret in returns:
-            for view in self.views(ret):
-                if view.self_rag is not None:
-                    scores[(ret.framework, view.criterion.id)][ret.agency.id] = POINTS[
-                        view.self_rag
-                    ]
-        return PeerStats(dict(scores))
+            self.add_peer(counts, ret)
+        return PeerStats({key: dict(value) for key, value in counts.items()})
+
+    def add_peer(self, counts: dict[tuple[str, str], dict[float, int]], ret: Return) -> None:
+        for view in self.views(ret):
+            if view.self_rag is not None:
+                counts[(ret.framework, view.criterion.id)][POINTS[view.self_rag]] += 1
 
     # --- evaluation ---------------------------------------------------------------------
 
@@ -164,7 +171,7 @@ class Engine:
     ) -> list[Evaluation]:
         """Evaluate one partnership's returns together, so peer rules can compare them.
         ``previous`` maps agency id to that agency's previous return."""
-        peers = self.peer_stats(returns)
+        peers = self.peer_stats(returns) if self.needs_peers else None
         previous = previous or {}
         return [
             self.evaluate(

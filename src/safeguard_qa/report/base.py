@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -24,11 +24,17 @@ class RenderOptions:
 
 EvaluationRender = Callable[[Sequence[Evaluation], RenderOptions], str | bytes]
 PartnershipRender = Callable[["PartnershipReport", RenderOptions], str | bytes]
+StreamRender = Callable[[Iterable[Evaluation], int, RenderOptions], Iterator[str]]
 
 
 @dataclass(frozen=True, slots=True)
 class Renderer:
-    """A named format. ``binary`` formats (xlsx) must be written to a file."""
+    """A named format. ``binary`` formats (xlsx) must be written to a file.
+
+    ``stream``, where given, renders evaluations as they arrive (it is told how many will
+    come) so that a folder of any size is evaluated in constant memory; it must produce
+    exactly what ``evaluations`` would.
+    """
 
     name: str
     description: str
@@ -36,3 +42,4 @@ class Renderer:
     evaluations: EvaluationRender | None = None
     partnership: PartnershipRender | None = None
     binary: bool = False
+    stream: StreamRender | None = None

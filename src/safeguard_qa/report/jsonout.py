@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import textwrap
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from pydantic import BaseModel
@@ -26,3 +27,18 @@ def render_evaluations(evaluations: Sequence[Evaluation], options: RenderOptions
     if len(evaluations) == 1:
         return dumps(evaluations[0])
     return dumps(list(evaluations))
+
+
+def stream_evaluations(
+    evaluations: Iterable[Evaluation], count: int, options: RenderOptions
+) -> Iterator[str]:
+    """The same text as :func:`render_evaluations`, one evaluation at a time."""
+    if count == 1:
+        yield from (dumps(ev) for ev in evaluations)
+        return
+    first = True
+    for ev in evaluations:
+        body = json.dumps(ev.model_dump(mode="json"), indent=2, ensure_ascii=False, allow_nan=False)
+        yield ("[\n" if first else ",\n") + textwrap.indent(body, "  ")
+        first = False
+    yield "[]\n" if first else "\n]\n"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from tabulate import tabulate
 
@@ -72,4 +72,11 @@ def render_evaluation(evaluation: Evaluation, options: RenderOptions) -> str:
 
 
 def render_evaluations(evaluations: Sequence[Evaluation], options: RenderOptions) -> str:
-    return "\n".join(render_evaluation(ev, options) for ev in evaluations)
+    return "".join(stream_evaluations(evaluations, len(evaluations), options))
+
+
+def stream_evaluations(
+    evaluations: Iterable[Evaluation], count: int, options: RenderOptions
+) -> Iterator[str]:
+    for index, ev in enumerate(evaluations):
+        yield ("\n" if index else "") + render_evaluation(ev, options)

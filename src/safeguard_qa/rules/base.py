@@ -73,13 +73,41 @@ class CriterionView:
 
 @dataclass(frozen=True, slots=True)
 class PeerStats:
-    """Other agencies' self scores (0..1) per (framework id, criterion id), by agency id."""
+    """How many agencies gave each self score (RAG points, 0..1) per (framework, criterion).
 
-    scores: Mapping[tuple[str, str], Mapping[str, float]] = field(default_factory=dict)
+    Counts, not a list per agency: memory stays the same whatever the number of returns,
+    so a whole region's returns can be streamed past it.
+    """
 
-    def others(self, framework: str, criterion: str, agency: str) -> list[float]:
-        by_agency = self.scores.get((framework, criterion), {})
-        return [score for other, score in by_agency.items() if other != agency]
+    counts: Mapping[tuple[str, str], Mapping[float, int]] = field(default_factory=dict)
+
+    def others(self, framework: str, criterion: str, own: float | None) -> tuple[int, float | None]:
+        """The number of other agencies scored on the criterion and their median score,
+        leaving out one agency with score ``own`` (the one being evaluated)."""
+        counts = dict(self.counts.get((framework, criterion), {}))
+        if own is not None and counts.get(own, 0) > 0:
+            counts[own] -= 1
+        total = sum(counts.values())
+        if total == 0:
+            return 0, None
+        return total, _median(counts, total)
+
+
+def _median(counts: Mapping[float, int], total: int) -> float:
+    """The median of a multiset given as value -> count (the mean of the middle two when even)."""
+    ordered = sorted(counts.items())
+
+    def nth(n: int) -> float:
+        seen = 0
+        for value, count in ordered:
+            seen += count
+            if n < seen:
+                return value
+        raise IndexError(n)  # pragma: no cover - n < total always
+
+    if total % 2:
+        return nth(total // 2)
+    return (nth(total // 2 - 1) + nth(total // 2)) / 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +132,8 @@ class Rule:
     severity: ClassVar[Severity]
     question: ClassVar[str]
     Params: ClassVar[type[BaseModel]] = NoParams
+    needs_peers: ClassVar[bool] = False
+    """Set on rules that read ``ctx.peers``: the engine then gathers peer counts first."""
 
     def check(self, ctx: ReturnContext, params: Any) -> Iterable[Finding]:
         raise NotImplementedError

@@ -5,13 +5,13 @@ third party's rules would be."""
 from __future__ import annotations
 
 import re
-import statistics
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from safeguard_qa.engine.rollup import POINTS
 from safeguard_qa.models.policy import Severity
 from safeguard_qa.models.returns import Action, EvidenceItem
 from safeguard_qa.models.scale import RAG
@@ -409,24 +409,23 @@ class PeerOutlier(Rule):
     severity = Severity.MEDIUM
     question = "Other agencies rate this lower: what does this agency do that they do not?"
     Params: ClassVar[type[BaseModel]] = PeerParams
+    needs_peers = True
 
     def check(self, ctx: ReturnContext, params: PeerParams) -> Iterator[Finding]:
         if ctx.peers is None:
             return
-        from safeguard_qa.engine.rollup import POINTS
-
         for view in ctx.items:
             if view.self_rag is None:
                 continue
-            others = ctx.peers.others(ctx.ret.framework, view.criterion.id, ctx.ret.agency.id)
-            if len(others) < params.min_peers:
+            own = POINTS[view.self_rag]
+            count, median = ctx.peers.others(ctx.ret.framework, view.criterion.id, own)
+            if median is None or count < params.min_peers:
                 continue
-            median = statistics.median(others)
-            gap = POINTS[view.self_rag] - median
+            gap = own - median
             if abs(gap) + 1e-9 >= params.gap:
                 above = gap > 0
                 yield Finding(
-                    f"rated {view.self_rag.value} while the median of {len(others)} peer "
+                    f"rated {view.self_rag.value} while the median of {count} peer "
                     f"agencies is {_points_label(median)}",
                     view.criterion.id,
                     severity=None if above else Severity.LOW,
@@ -437,8 +436,6 @@ class PeerOutlier(Rule):
 
 
 def _points_label(points: float) -> str:
-    from safeguard_qa.engine.rollup import POINTS
-
     nearest = min(POINTS, key=lambda rag: abs(POINTS[rag] - points))
     return nearest.value
 
