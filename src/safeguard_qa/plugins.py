@@ -162,11 +162,12 @@ class Registry:
         self.plugins = infos
         self._info = {info.name: info for info in infos}
         self.owners: dict[tuple[str, str], str] = {}
+        """Which plugin provided each (kind, name)."""
         self.scales: dict[str, Scale] = self._collect(pm, "scales", lambda s: s.id)
-        self._framework_sources: list[tuple[str, Framework | Path]] = []
+        self._framework_sources: list[tuple[str, Framework | Path]] = self._registered(
+            pm, "frameworks", _source_label
+        )
         self._frameworks: dict[tuple[str, str], Framework] | None = None
-        for plugin_name, impl in _impls(pm, "register_frameworks"):
-            self._call(plugin_name, impl, "frameworks", self._framework_sources, _source_label)
         from safeguard_qa.engine.rollup import RollupStrategy
         from safeguard_qa.report.base import Renderer
         from safeguard_qa.rules.base import Rule
@@ -175,46 +176,43 @@ class Registry:
         self.rules: dict[str, Rule] = self._collect(pm, "rules", lambda r: r.id)
         self.renderers: dict[str, Renderer] = self._collect(pm, "renderers", lambda r: r.name)
 
+    def _registered(
+        self, pm: pluggy.PluginManager, kind: Kind, key: Callable[[Any], str]
+    ) -> list[tuple[str, Any]]:
+        """Call each plugin's ``register_<kind>`` hook once: (plugin name, item) pairs,
+        and what each plugin provides recorded for ``safeguard-qa plugins``."""
+        registered: list[tuple[str, Any]] = []
+        for plugin_name, impl in _impls(pm, f"register_{kind}"):
+            added: list[Any] = []
+            try:
+                impl(register=added.append)
+            except Exception as exc:
+                raise PluginError(
+                    f"plugin {plugin_name} failed while registering {kind}: "
+                    f"{type(exc).__name__}: {exc}"
+                ) from exc
+            info = self._info.get(plugin_name)
+            for item in added:
+                registered.append((plugin_name, item))
+                if info is not None:
+                    info.provides.setdefault(kind, []).append(key(item))
+        return registered
+
     def _collect(
         self, pm: pluggy.PluginManager, kind: Kind, key: Callable[[Any], str]
     ) -> dict[str, Any]:
+        """The items of one kind by name; a name registered twice names both plugins."""
         found: dict[str, Any] = {}
-        owners: dict[str, str] = {}
-        for plugin_name, impl in _impls(pm, f"register_{kind}"):
-            items: list[tuple[str, Any]] = []
-            self._call(plugin_name, impl, kind, items, key)
-            for item_key, item in items:
-                if item_key in found:
-                    raise PluginError(
-                        f"{kind[:-1]} {item_key!r} is registered by both plugin "
-                        f"{owners[item_key]} and plugin {plugin_name}"
-                    )
-                found[item_key] = item
-                owners[item_key] = plugin_name
-                self.owners[(kind, item_key)] = plugin_name
+        for plugin_name, item in self._registered(pm, kind, key):
+            name = key(item)
+            if name in found:
+                raise PluginError(
+                    f"{kind[:-1]} {name!r} is registered by both plugin "
+                    f"{self.owners[(kind, name)]} and plugin {plugin_name}"
+                )
+            found[name] = item
+            self.owners[(kind, name)] = plugin_name
         return found
-
-    def _call(
-        self,
-        plugin_name: str,
-        impl: Callable[..., None],
-        kind: str,
-        into: list[tuple[str, Any]],
-        key: Callable[[Any], str],
-    ) -> None:
-        added: list[tuple[str, Any]] = []
-        try:
-            impl(register=lambda item: added.append((plugin_name, item)))
-        except Exception as exc:
-            raise PluginError(
-                f"plugin {plugin_name} failed while registering {kind}: {type(exc).__name__}: {exc}"
-            ) from exc
-        info = self._info.get(plugin_name)
-        for _, item in added:
-            item_key = key(item)
-            into.append((item_key, item) if kind != "frameworks" else (plugin_name, item))
-            if info is not None:
-                info.provides.setdefault(kind, []).append(item_key)
 
     # frameworks -----------------------------------------------------------------------
 
@@ -236,6 +234,12 @@ class Registry:
                     )
                 loaded[framework.key] = framework
                 owners[framework.key] = plugin_name
+                self.owners[("frameworks", framework.id)] = plugin_name
+            for info in self.plugins:
+                if "frameworks" in info.provides:
+                    info.provides["frameworks"] = sorted(
+                        f"{key[0]} {key[1]}" for key, owner in owners.items() if owner == info.name
+                    )
             self._frameworks = loaded
         return self._frameworks
 

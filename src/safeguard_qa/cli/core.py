@@ -217,6 +217,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_plugins(args: argparse.Namespace) -> int:
     registry = registry_from(args)
+    registry.frameworks()  # read the framework files, so they are listed by id and version
     rows = []
     for info in registry.plugins:
         provides = "; ".join(f"{kind}: {', '.join(names)}" for kind, names in info.provides.items())
