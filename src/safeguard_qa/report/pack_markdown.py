@@ -24,7 +24,10 @@ from safeguard_qa.report.partnership import (
 )
 
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-_MARKDOWN = re.compile(r"([\\`*_\[\]{}()#+!|~])")
+_MARKDOWN = re.compile(r"([\\`*_\[\]|~])")
+"""Punctuation that could open emphasis, code, a link or a table cell. Line-start markers
+(``#``, ``-``, ``1.``) need no escape: :func:`md` folds text onto one line that never starts
+a Markdown line of its own."""
 _ARROW = {"improved": "▲ improved", "declined": "▼ declined", "unchanged": "= unchanged"}
 
 
