@@ -1,13 +1,262 @@
-"""Reading returns from CSV and XLSX (to be completed: issue 4)."""
+"""Reading returns from CSV and XLSX: from cells to a validated :class:`Return`.
+
+The format readers (:mod:`safeguard_qa.io.csvfile`, :mod:`safeguard_qa.io.xlsxfile`) only
+find cells: the return's details by key, and rows of responses, evidence and actions, each
+cell with its place ("sheet Responses, row 7, column F (Rating)" or "line 12, column
+rating"). This module turns them into a return, so every problem — a bad date, an unknown
+status, a rating not on the scale, a pydantic validation error — is reported at its cell.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from safeguard_qa.errors import ReturnError
+from pydantic import ValidationError
+
+from safeguard_qa.errors import Problem, ReturnError
+from safeguard_qa.io.cells import as_id, convert
+from safeguard_qa.io.layout import (
+    RECORD_FIELDS,
+    RETURN_FIELD_BY_KEY,
+    Field,
+    RecordKind,
+)
 from safeguard_qa.loaders.files import Limits
+from safeguard_qa.loaders.messages import problems_from_validation
+from safeguard_qa.models.framework import Framework
 from safeguard_qa.models.returns import Return
+from safeguard_qa.models.scale import NA, Scale
+
+if TYPE_CHECKING:
+    from safeguard_qa.plugins import Registry
+
+Loc = tuple[str | int, ...]
 
 
-def read_tabular_return(path: Path, fmt: str, limits: Limits) -> Return:
-    raise ReturnError.single(str(path), "", f"reading {fmt} returns is not supported yet")
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """A non-empty cell as read, and where it is."""
+
+    value: object
+    place: str
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One response, evidence or action row: its place and its non-empty cells by field key."""
+
+    place: str
+    cells: Mapping[str, Cell]
+
+
+@dataclass
+class Table:
+    """Everything a format reader found in one file, in the order to keep."""
+
+    file: str
+    details_place: str
+    details: dict[str, Cell] = field(default_factory=dict)
+    blank_places: dict[str, str] = field(default_factory=dict)
+    rows: dict[RecordKind, list[Row]] = field(
+        default_factory=lambda: {"response": [], "evidence": [], "action": []}
+    )
+
+
+def read_tabular_return(
+    path: Path, fmt: str, limits: Limits, registry: Registry | None = None
+) -> Return:
+    """Read a CSV or XLSX return. With ``registry``, ratings are checked against the scale
+    of the framework the return names, so a bad rating is reported at its cell."""
+    if fmt == "csv":
+        from safeguard_qa.io.csvfile import read_csv_table
+
+        table = read_csv_table(path, limits)
+    else:
+        from safeguard_qa.io.xlsxfile import read_xlsx_table
+
+        table = read_xlsx_table(path, limits)
+    return assemble(table, registry)
+
+
+def assemble(table: Table, registry: Registry | None = None) -> Return:
+    """The return the table holds; a ReturnError listing every problem, each at its cell."""
+    builder = _Builder(table)
+    data = builder.build()
+    if registry is not None and not builder.problems:
+        builder.check_ratings(data, registry)
+    if builder.problems:
+        raise ReturnError(builder.problems)
+    try:
+        return Return.model_validate(data)
+    except ValidationError as exc:
+        raise ReturnError(builder.validation_problems(exc, data)) from None
+
+
+class _Builder:
+    """Builds the plain data of a return from a table, remembering each value's cell."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.problems: list[Problem] = []
+        self.places: dict[Loc, str] = {(): table.details_place}
+        for key, place in table.blank_places.items():
+            self.places[tuple(key.split("."))] = place
+
+    def problem(self, place: str, message: str) -> None:
+        self.problems.append(Problem(self.table.file, place, message))
+
+    def value(self, cell: Cell, spec: Field, loc: Loc) -> object:
+        self.places[loc] = cell.place
+        try:
+            return convert(cell.value, spec.kind)
+        except ValueError as exc:
+            self.problem(cell.place, str(exc))
+            return None
+
+    def build(self) -> dict[str, Any]:
+        data = self._details()
+        data["responses"] = self._responses()
+        return data
+
+    def _details(self) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for key, cell in self.table.details.items():
+            spec = RETURN_FIELD_BY_KEY[key]
+            loc: Loc = tuple(key.split("."))
+            target = data
+            for part in loc[:-1]:
+                target = target.setdefault(str(part), {})
+            target[str(loc[-1])] = self.value(cell, spec, loc)
+        if "period.end" in self.table.details:  # "ends before it starts" belongs there
+            self.places[("period",)] = self.table.details["period.end"].place
+        # A blank cell and an empty text are the same in a spreadsheet: blank text is "".
+        # A sign-off is given when any part of it is (its date is required).
+        for group, key in (("agency", "name"), ("sign_off", "name"), ("sign_off", "role")):
+            if group in data:
+                data[group].setdefault(key, "")
+        return data
+
+    def _responses(self) -> list[dict[str, Any]]:
+        responses: list[dict[str, Any]] = []
+        index_of: dict[str, int] = {}
+        for row in self.table.rows["response"]:
+            number = len(responses)
+            response = self._record(row, "response", ("responses", number))
+            criterion = response.get("criterion")
+            if isinstance(criterion, str) and criterion in index_of:
+                first = self.places[("responses", index_of[criterion])]
+                self.problem(
+                    row.cells["criterion"].place,
+                    f"criterion {criterion!r} already has a response ({first}); keep one",
+                )
+                continue
+            if isinstance(criterion, str):
+                index_of[criterion] = number
+            responses.append(response)
+        self._attach("evidence", "evidence", responses, index_of)
+        self._attach("action", "actions", responses, index_of)
+        return responses
+
+    def _attach(
+        self,
+        kind: RecordKind,
+        key: str,
+        responses: list[dict[str, Any]],
+        index_of: dict[str, int],
+    ) -> None:
+        """Give each evidence or action row to the response for its criterion."""
+        for row in self.table.rows[kind]:
+            criterion_cell = row.cells.get("criterion")
+            ident = _ident(criterion_cell.value) if criterion_cell else ""
+            number = index_of.get(ident)
+            if number is None:
+                place = criterion_cell.place if criterion_cell else row.place
+                wanted = f"criterion {ident!r}, which has no response row" if ident else "none"
+                self.problem(
+                    place, f"expected the Ref of a criterion with a response; found {wanted}"
+                )
+                continue
+            items = responses[number].setdefault(key, [])
+            item = self._record(row, kind, ("responses", number, key, len(items)))
+            item.pop("criterion", None)
+            items.append(item)
+
+    def _record(self, row: Row, kind: RecordKind, loc: Loc) -> dict[str, Any]:
+        self.places[loc] = row.place
+        record = {
+            spec.key: self.value(row.cells[spec.key], spec, (*loc, spec.key))
+            for spec in RECORD_FIELDS[kind]
+            if spec.key in row.cells
+        }
+        if kind != "response":  # a blank description is an empty one, as for any text
+            record.setdefault("description", "")
+        return record
+
+    def check_ratings(self, data: dict[str, Any], registry: Registry) -> None:
+        """Each rating and moderated rating must be a level of its criterion's scale."""
+        framework = _installed(registry, data.get("framework"), data.get("framework_version"))
+        if framework is None:
+            return  # check_return names the missing framework
+        for number, response in enumerate(data["responses"]):
+            criterion = framework.criteria.get(str(response.get("criterion")))
+            if criterion is None:
+                continue
+            scale = registry.scale_for(framework, criterion)
+            for key in ("rating", "moderated"):
+                given = response.get(key)
+                if isinstance(given, str):
+                    response[key] = self._level(given, scale, key, ("responses", number, key))
+
+    def _level(self, given: str, scale: Scale | None, key: str, loc: Loc) -> str:
+        if key == "rating" and given.casefold() == NA:
+            return given  # whether N/A is allowed depends on the agency: check_return says
+        level = scale.level(given) if scale is not None else None
+        if scale is not None and level is None:
+            by_label = {lv.label.casefold(): lv for lv in scale.levels}
+            level = by_label.get(given.casefold())
+        if level is not None:
+            return level.id if level.id.casefold() != given.casefold() else given
+        if scale is None:
+            self.problem(self.places[loc], f"this criterion takes no rating; found {given!r}")
+        else:
+            self.problem(
+                self.places[loc],
+                f"{given!r} is not on the {scale.id} scale; expected one of "
+                f"{', '.join(scale.level_ids())}{', na' if key == 'rating' else ''}",
+            )
+        return given
+
+    def validation_problems(self, exc: ValidationError, data: dict[str, Any]) -> list[Problem]:
+        described = problems_from_validation(self.table.file, exc, data, Return)
+        problems = []
+        for error, problem in zip(exc.errors(include_url=False), described, strict=True):
+            place = self._place(tuple(error["loc"]))
+            problems.append(Problem(self.table.file, place, problem.message))
+        return problems
+
+    def _place(self, loc: Loc) -> str:
+        """The cell of ``loc``, or of its nearest parent with the rest of the path after it."""
+        for cut in range(len(loc), 0, -1):
+            place = self.places.get(loc[:cut])
+            if place is not None:
+                rest = [str(part) for part in loc[cut:] if isinstance(part, str)]
+                return " › ".join([place, *rest]) if rest else place
+        key = ".".join(str(part) for part in loc)
+        return f"{self.table.details_place}, {key}" if key else self.table.details_place
+
+
+def _ident(value: object) -> str:
+    try:
+        return as_id(value)
+    except ValueError:
+        return str(value).strip()
+
+
+def _installed(registry: Registry, framework_id: object, version: object) -> Framework | None:
+    for (fw_id, fw_version), framework in registry.frameworks().items():
+        if fw_id == framework_id and fw_version == version:
+            return framework
+    return None

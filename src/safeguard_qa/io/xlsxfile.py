@@ -1,0 +1,597 @@
+"""Returns as Excel workbooks: the template agencies fill in, and how it is read back.
+
+Sheets, in order:
+
+``Instructions``
+    how to fill the workbook in, and what each rating means.
+``Return``
+    the agency, the period and the sign-off: one detail per row (label, then answer).
+``Responses``
+    one row per criterion: Ref, the criterion and its evidence prompts (when written from a
+    framework), Rating (a drop-down of the scale's levels, with ``na`` where the scale
+    allows it), Figure (for indicators), Commentary and the panel's Moderated rating.
+``Evidence``
+    one row per piece of evidence: Ref of the criterion, what it is, document or link, date.
+``Actions``
+    the action plan: Ref, action, owner, due date, status (a drop-down) and completion date.
+``_meta`` (hidden)
+    the layout version and the framework the workbook was made for.
+
+What makes a sheet readable is hidden from view: the first row of each sheet holds a key for
+every column (``response.rating``, ``evidence.date``...), and the first column of the
+Responses, Evidence and Actions sheets holds each row's original position. Sheets are
+found by those keys, columns by their key and rows are put back in their original order,
+so renaming sheets or headers, moving columns, and sorting or moving rows all read back the
+same return. Columns a person adds (with no key) are ignored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import warnings
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from safeguard_qa.errors import Problem, ReturnError
+from safeguard_qa.io.layout import (
+    ACTION_STATUSES,
+    RECORD_FIELDS,
+    RECORD_KINDS,
+    RETURN_FIELD_BY_KEY,
+    RETURN_FIELDS,
+    Details,
+    Field,
+    Guide,
+    RecordKind,
+    criterion_guide,
+    na_note,
+)
+from safeguard_qa.io.tabular import Cell, Row, Table
+from safeguard_qa.io.workbook import (
+    DATE_FORMAT,
+    GIVEN_FILL,
+    TOP,
+    WRAP,
+    fit_row,
+    put,
+    style_header,
+    unescape_text,
+    workbook_bytes,
+)
+from safeguard_qa.loaders.files import Limits, read_bytes
+from safeguard_qa.models.returns import Response
+
+LAYOUT = 1
+KEY_ROW = 1
+HEADER_ROW = 2
+FIRST_ROW = 3
+SHEET_TITLES: dict[str, str] = {
+    "return": "Return",
+    "response": "Responses",
+    "evidence": "Evidence",
+    "action": "Actions",
+}
+ORDER = Field("order", "#", "number", 5)
+INFO_FIELDS = (
+    Field("standard", "Standard", "text", 24),
+    Field("text", "Criterion", "text", 60),
+)
+UNZIPPED_FACTOR = 20  # an .xlsx unzips to a few times its size; far more is a zip bomb
+FIND_KEYS_IN_ROWS = 10
+STAMP = dt.datetime(2000, 1, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A column of a sheet: its hidden key (``response.rating``) and how it is shown."""
+
+    key: str
+    field: Field
+
+
+def _columns(kind: RecordKind, guide: Guide | None) -> list[Column]:
+    fields = RECORD_FIELDS[kind]
+    columns = [Column(f"{kind}.order", ORDER), Column(f"{kind}.criterion", fields[0])]
+    if kind == "response" and guide is not None:
+        columns += [Column(f"info.{f.key}", f) for f in INFO_FIELDS]
+    return columns + [Column(f"{kind}.{f.key}", f) for f in fields[1:]]
+
+
+# --- writing -------------------------------------------------------------------------
+
+
+def write_xlsx(
+    details: Details,
+    responses: Sequence[Response],
+    guide: Guide | None,
+    *,
+    spare_rows: int = 20,
+    stamp: dt.datetime = STAMP,
+) -> bytes:
+    """The workbook of a return (or a blank one made from a framework's guide)."""
+    wb = Workbook()
+    instructions = wb.active
+    assert instructions is not None, "a new workbook has a sheet"
+    _instructions(instructions, guide)
+    _return_sheet(wb.create_sheet(SHEET_TITLES["return"]), details)
+    refs = _responses_sheet(wb.create_sheet(SHEET_TITLES["response"]), responses, guide)
+    for kind in ("evidence", "action"):
+        ws = wb.create_sheet(SHEET_TITLES[kind])
+        _items_sheet(ws, kind, responses, refs, spare_rows)
+    _meta_sheet(wb.create_sheet("_meta"), details)
+    return workbook_bytes(wb, stamp)
+
+
+def _start_sheet(ws: Worksheet, columns: list[Column], freeze: str) -> list[int]:
+    """The hidden key row, the header row, widths and frozen panes; the widths."""
+    widths = [c.field.width for c in columns]
+    for number, column in enumerate(columns, 1):
+        put(ws, KEY_ROW, number, column.key)
+        put(ws, HEADER_ROW, number, column.field.label)
+    ws.row_dimensions[KEY_ROW].hidden = True
+    style_header(ws, HEADER_ROW, widths)
+    ws.freeze_panes = freeze
+    return widths
+
+
+def _instructions(ws: Worksheet, guide: Guide | None) -> None:
+    ws.title = "Instructions"
+    ws.column_dimensions["A"].width = 110
+    title = guide.framework.title if guide else "Safeguarding self-assessment return"
+    lines: list[str] = [title]
+    if guide is not None:
+        lines.append(f"Framework {guide.framework.id}, version {guide.framework.version}")
+    lines += [
+        "",
+        "How to fill this in",
+        "1. Return: your agency's details, the period the return covers and who signed it off.",
+        "2. Responses: one row per criterion. Pick a Rating from the drop-down list, give a "
+        "Figure where the item asks for one, and say in Commentary how you know.",
+        "3. Evidence: one row per piece of evidence. Put the criterion's Ref in the first "
+        "column, say what the evidence is, where it is kept, and its date.",
+        "4. Actions: your action plan. One row per action, with the criterion's Ref, the "
+        "owner's role, the due date and the status.",
+        "Enter dates as dates (for example 31/01/2025). Leave the Moderated rating column to "
+        "the scrutiny panel.",
+        "You may sort rows, rename headers and add columns of your own. Do not delete the "
+        "hidden first row or hidden first column of a sheet: they let the return be read back.",
+    ]
+    for scale in guide.used_scales() if guide else []:
+        lines += ["", f"Rating scale: {scale.title} ({scale.id})"]
+        lines += [
+            f"  {lv.id} = {lv.label}" + (f": {lv.description}" if lv.description else "")
+            for lv in scale.levels
+        ]
+        lines.append(f"  {na_note(scale)}")
+    for number, line in enumerate(lines, 1):
+        cell = put(ws, number, 1, line)
+        cell.alignment = WRAP
+        if number == 1 or line in ("How to fill this in",) or line.startswith("Rating scale"):
+            cell.font = Font(bold=True, size=14 if number == 1 else 11)
+        fit_row(ws, number, [110])
+
+
+def _return_sheet(ws: Worksheet, details: Details) -> None:
+    columns = [
+        Column("return.field", Field("field", "Key", "id", 18)),
+        Column("info.label", Field("label", "Detail", "text", 50)),
+        Column("return.value", Field("value", "Answer", "text", 40)),
+    ]
+    _start_sheet(ws, columns, "A3")
+    ws.column_dimensions["A"].hidden = True
+    yes_no = _list_validation(["yes", "no"], "Answer yes or no.")
+    ws.add_data_validation(yes_no)
+    for row, spec in enumerate(RETURN_FIELDS, FIRST_ROW):
+        put(ws, row, 1, spec.key)
+        put(ws, row, 2, spec.label).alignment = WRAP
+        value = details.get(spec.key)
+        if isinstance(value, bool):
+            value = "yes" if value else "no"
+        cell = put(ws, row, 3, value) if value is not None else ws.cell(row=row, column=3)
+        cell.alignment = TOP
+        if spec.kind == "date":
+            cell.number_format = DATE_FORMAT
+        if spec.kind == "bool":
+            yes_no.add(cell.coordinate)
+        if spec.key in ("framework", "framework_version") and value is not None:
+            cell.fill = GIVEN_FILL
+
+
+def _responses_sheet(ws: Worksheet, responses: Sequence[Response], guide: Guide | None) -> str:
+    """The Responses sheet; the range of its Ref cells, for drop-downs on the other sheets."""
+    columns = _columns("response", guide)
+    widths = _start_sheet(ws, columns, "C3")
+    ws.column_dimensions["A"].hidden = True
+    lists: dict[tuple[str, ...], DataValidation] = {}
+    for row, response in enumerate(responses, FIRST_ROW):
+        values = _response_values(row - FIRST_ROW + 1, response, guide)
+        for number, column in enumerate(columns, 1):
+            cell = put(ws, row, number, values.get(column.key))
+            cell.alignment = WRAP if column.field.kind == "text" else TOP
+            if column.key.startswith("info."):
+                cell.fill = GIVEN_FILL
+            if guide is not None and column.key in ("response.rating", "response.moderated"):
+                moderated = column.key == "response.moderated"
+                choices = tuple(guide.ratings(response.criterion, moderated=moderated))
+                if choices:
+                    _validation_for(ws, lists, choices).add(cell.coordinate)
+                else:
+                    cell.fill = GIVEN_FILL  # nothing to rate: a narrative item
+        fit_row(ws, row, widths)
+    last = FIRST_ROW + max(len(responses), 1) - 1
+    ref_column = get_column_letter(2)
+    return f"'{ws.title}'!${ref_column}${FIRST_ROW}:${ref_column}${last}"
+
+
+def _response_values(order: int, response: Response, guide: Guide | None) -> dict[str, object]:
+    values: dict[str, object] = {
+        "response.order": order,
+        "response.criterion": response.criterion,
+        "response.rating": response.rating,
+        "response.value": response.value,
+        "response.commentary": response.commentary or None,
+        "response.moderated": response.moderated,
+    }
+    if guide is not None and response.criterion in guide.framework.criteria:
+        values["info.standard"] = _standard_title(guide, response.criterion)
+        values["info.text"] = criterion_guide(guide, response.criterion)
+    return values
+
+
+def _standard_title(guide: Guide, criterion_id: str) -> str:
+    standard = guide.framework.standard_of[criterion_id]
+    return f"{standard.id} {standard.title}"
+
+
+def _validation_for(
+    ws: Worksheet, lists: dict[tuple[str, ...], DataValidation], choices: tuple[str, ...]
+) -> DataValidation:
+    if choices not in lists:
+        lists[choices] = _list_validation(list(choices), "Pick a rating from the list.")
+        ws.add_data_validation(lists[choices])
+    return lists[choices]
+
+
+def _list_validation(choices: list[str], prompt: str) -> DataValidation:
+    return DataValidation(
+        type="list",
+        formula1='"' + ",".join(choices) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Not on the list",
+        error=f"Expected one of: {', '.join(choices)}"[:255],
+        promptTitle="Choose",
+        prompt=prompt,
+        showInputMessage=True,
+    )
+
+
+def _items_sheet(
+    ws: Worksheet,
+    kind: RecordKind,
+    responses: Sequence[Response],
+    refs: str,
+    spare_rows: int,
+) -> None:
+    """The Evidence or Actions sheet: the return's items, then blank rows ready to fill."""
+    columns = _columns(kind, None)
+    widths = _start_sheet(ws, columns, "C3")
+    ws.column_dimensions["A"].hidden = True
+    row = FIRST_ROW
+    for values in _item_values(kind, responses):
+        _write_row(ws, row, columns, values)
+        fit_row(ws, row, widths)
+        row += 1
+    last = row + spare_rows - 1
+    for blank in range(row, last + 1):
+        _write_row(ws, blank, columns, {})  # formatted, so dates typed in are dates
+    _item_validations(ws, columns, refs, last)
+
+
+def _write_row(ws: Worksheet, row: int, columns: list[Column], values: dict[str, object]) -> None:
+    for number, column in enumerate(columns, 1):
+        cell = put(ws, row, number, values.get(column.key))
+        cell.alignment = WRAP if column.field.kind == "text" else TOP
+        if column.field.kind == "date":
+            cell.number_format = DATE_FORMAT
+
+
+def _item_values(kind: RecordKind, responses: Sequence[Response]) -> Iterator[dict[str, object]]:
+    order = 0
+    for response in responses:
+        items = response.evidence if kind == "evidence" else response.actions
+        for item in items:
+            order += 1
+            values: dict[str, object] = {
+                f"{kind}.order": order,
+                f"{kind}.criterion": response.criterion,
+            }
+            for key, value in item.model_dump().items():
+                values[f"{kind}.{key}"] = value if value != "" else None
+            yield values
+
+
+def _item_validations(ws: Worksheet, columns: list[Column], refs: str, last: int) -> None:
+    for number, column in enumerate(columns, 1):
+        letter = get_column_letter(number)
+        cells = f"{letter}{FIRST_ROW}:{letter}{max(last, FIRST_ROW)}"
+        validation: DataValidation | None = None
+        if column.field.key == "criterion":
+            validation = _list_validation([], "The Ref of the criterion, from the Responses sheet.")
+            validation.formula1 = f"={refs}"
+        elif column.field.kind == "status":
+            validation = _list_validation(list(ACTION_STATUSES), "Choose the action's status.")
+        elif column.field.kind == "date":
+            validation = DataValidation(
+                type="date",
+                operator="greaterThan",
+                formula1="DATE(1900,1,1)",
+                allow_blank=True,
+                showErrorMessage=True,
+                errorStyle="warning",
+                error="Enter a date, for example 31/01/2025.",
+            )
+        if validation is not None:
+            ws.add_data_validation(validation)
+            validation.add(cells)
+
+
+def _meta_sheet(ws: Worksheet, details: Details) -> None:
+    rows = [
+        ("format", "safeguard-qa return"),
+        ("layout", LAYOUT),
+        ("framework", details.get("framework")),
+        ("framework_version", details.get("framework_version")),
+    ]
+    for number, (key, value) in enumerate(rows, 1):
+        put(ws, number, 1, key)
+        if value is not None:
+            put(ws, number, 2, value)
+    ws.sheet_state = "hidden"
+
+
+# --- reading -------------------------------------------------------------------------
+
+RawRow = list[tuple[object, str]]
+"""One row as read: each cell's value and number format, from column A."""
+
+
+@dataclass
+class _Sheet:
+    """A sheet holding part of a return, with its key row found."""
+
+    title: str
+    role: str
+    keys: dict[int, str]  # column number -> field key, for the role's columns
+    labels: dict[int, str]
+    rows: list[tuple[int, RawRow]]
+
+    def place(self, row: int, column: int | None = None) -> str:
+        if column is None:
+            return f"sheet {self.title}, row {row}"
+        label = self.labels.get(column, "")
+        named = f" ({label})" if label else ""
+        return f"sheet {self.title}, row {row}, column {get_column_letter(column)}{named}"
+
+
+def read_xlsx_table(path: Path, limits: Limits) -> Table:
+    """The cells of an XLSX return; a ReturnError naming sheet, row and column."""
+    file = str(path)
+    reader = _XlsxReader(file, limits.max_nodes)
+    sheets = reader.sheets(_open(file, read_bytes(path, limits), limits))
+    table = reader.table(sheets)
+    if reader.problems:
+        raise ReturnError(reader.problems)
+    return table
+
+
+def _open(file: str, data: bytes, limits: Limits) -> Workbook:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unzipped = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        raise ReturnError.single(
+            file,
+            "",
+            "expected an Excel .xlsx workbook; this file is not one (a password-protected "
+            "workbook must be saved without its password)",
+        ) from None
+    if unzipped > limits.max_bytes * UNZIPPED_FACTOR:
+        raise ReturnError.single(
+            file, "", f"the workbook unzips to {unzipped:,} bytes, far more than a return needs"
+        )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about features it drops
+            return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise ReturnError.single(
+            file, "", f"the workbook cannot be read ({type(exc).__name__}: {exc})"
+        ) from None
+
+
+class _XlsxReader:
+    def __init__(self, file: str, max_cells: int) -> None:
+        self.file = file
+        self.budget = max_cells
+        self.problems: list[Problem] = []
+
+    def problem(self, place: str, message: str) -> None:
+        self.problems.append(Problem(self.file, place, message))
+
+    def sheets(self, wb: Workbook) -> dict[str, _Sheet]:
+        found: dict[str, _Sheet] = {}
+        try:
+            for ws in wb.worksheets:
+                rows = self._rows(ws)
+                if ws.title == "_meta":
+                    self._check_meta(rows)
+                    continue
+                sheet = self._sheet(ws.title, rows)
+                if sheet is None:
+                    continue
+                if sheet.role in found:
+                    self.problem(
+                        f"sheet {sheet.title}",
+                        f"holds {SHEET_TITLES[sheet.role]} like sheet {found[sheet.role].title}; "
+                        "keep one",
+                    )
+                found[sheet.role] = sheet
+        finally:
+            wb.close()
+        for role in ("return", "response"):
+            if role not in found and not self.problems:
+                self.problem(
+                    "",
+                    f"no {SHEET_TITLES[role]} sheet found: expected a sheet whose hidden first "
+                    f"row holds the key {role}.{'field' if role == 'return' else 'criterion'} "
+                    "(make returns from 'safeguard-qa template' and keep its hidden rows)",
+                )
+        return found
+
+    def _rows(self, ws: Any) -> list[tuple[int, RawRow]]:
+        """Every row with something in it, as (row number, cells); bounded by the budget."""
+        rows: list[tuple[int, RawRow]] = []
+        ws.reset_dimensions()  # the stored size may be wrong: read what is there
+        for number, cells in enumerate(ws.iter_rows(), 1):
+            self.budget -= 1 + len(cells)
+            if self.budget < 0:
+                raise ReturnError.single(
+                    self.file,
+                    f"sheet {ws.title}",
+                    "the workbook has too many cells "
+                    "(raise SAFEGUARD_QA_MAX_NODES if it is genuine)",
+                )
+            raw = [(c.value, getattr(c, "number_format", "") or "") for c in cells]
+            if any(value is not None for value, _ in raw):
+                rows.append((number, raw))
+        return rows
+
+    def _check_meta(self, rows: list[tuple[int, RawRow]]) -> None:
+        for number, raw in rows:
+            layout = raw[1][0] if len(raw) > 1 and raw[0][0] == "layout" else None
+            if isinstance(layout, int | float) and layout > LAYOUT:
+                self.problem(
+                    f"sheet _meta, row {number}",
+                    f"made with a newer safeguard-qa (layout {layout:g}); "
+                    f"this version reads layout {LAYOUT}: upgrade safeguard-qa",
+                )
+
+    def _sheet(self, title: str, rows: list[tuple[int, RawRow]]) -> _Sheet | None:
+        """The sheet's role and columns, from the first row holding known keys."""
+        for index, (number, raw) in enumerate(rows[:FIND_KEYS_IN_ROWS]):
+            keys = {
+                col: str(value)
+                for col, (value, _) in enumerate(raw, 1)
+                if isinstance(value, str) and value.split(".", 1)[0] in SHEET_TITLES
+            }
+            if not keys:
+                continue
+            roles = {key.split(".", 1)[0] for key in keys.values()}
+            if len(roles) > 1:
+                self.problem(
+                    f"sheet {title}, row {number}",
+                    f"the hidden key row mixes {', '.join(sorted(roles))}: one kind per sheet",
+                )
+                return None
+            header_row = number + 1  # the visible headers: any wording, never data
+            header = dict(rows).get(header_row, [])
+            labels = {col: str(value) for col, (value, _) in enumerate(header, 1) if value}
+            data = [(n, cells) for n, cells in rows[index + 1 :] if n > header_row]
+            return _Sheet(title, roles.pop(), keys, labels, data)
+        return None
+
+    def table(self, sheets: dict[str, _Sheet]) -> Table:
+        place = f"sheet {sheets['return'].title}" if "return" in sheets else "sheet Return"
+        table = Table(self.file, place)
+        if "return" in sheets:
+            self._details(sheets["return"], table)
+        for kind in RECORD_KINDS:
+            if kind in sheets:
+                table.rows[kind] = self._records(sheets[kind], kind)
+        return table
+
+    def _details(self, sheet: _Sheet, table: Table) -> None:
+        key_col = _column_of(sheet, "return.field")
+        value_col = _column_of(sheet, "return.value")
+        if key_col is None or value_col is None:
+            self.problem(f"sheet {sheet.title}", "the hidden key row is damaged")
+            return
+        seen: dict[str, int] = {}
+        for number, raw in sheet.rows:
+            key = _cell(raw, key_col)
+            if not isinstance(key, str) or not key.strip():
+                continue
+            key = key.strip()
+            spec = RETURN_FIELD_BY_KEY.get(key)
+            if spec is None:
+                self.problem(sheet.place(number, key_col), f"unknown detail key {key!r}")
+                continue
+            if key in seen:
+                self.problem(
+                    sheet.place(number, key_col), f"{key} is given twice (row {seen[key]})"
+                )
+                continue
+            seen[key] = number
+            value = _value(raw, value_col, spec)
+            if value is None:
+                table.blank_places[key] = sheet.place(number, value_col)
+            else:
+                table.details[key] = Cell(value, sheet.place(number, value_col))
+
+    def _records(self, sheet: _Sheet, kind: RecordKind) -> list[Row]:
+        specs = {f"{kind}.{f.key}": f for f in RECORD_FIELDS[kind]}
+        order_col = _column_of(sheet, f"{kind}.order")
+        found: list[tuple[tuple[int, float], Row]] = []
+        for number, raw in sheet.rows:
+            cells: dict[str, Cell] = {}
+            for column, key in sheet.keys.items():
+                spec = specs.get(key)
+                if spec is None:
+                    continue
+                value = _value(raw, column, spec)
+                if value is not None:
+                    cells[spec.key] = Cell(value, sheet.place(number, column))
+            if not cells:
+                continue
+            order = _cell(raw, order_col) if order_col is not None else None
+            position = float(order) if isinstance(order, int | float) else None
+            # rows keep their original position; rows a person added follow, in sheet order
+            sort_key = (0, position) if position is not None else (1, float(number))
+            found.append((sort_key, Row(sheet.place(number), cells)))
+        found.sort(key=lambda pair: pair[0])
+        return [row for _, row in found]
+
+
+def _column_of(sheet: _Sheet, key: str) -> int | None:
+    return next((col for col, k in sheet.keys.items() if k == key), None)
+
+
+def _cell(raw: RawRow, column: int | None) -> object:
+    if column is None or column > len(raw):
+        return None
+    return raw[column - 1][0]
+
+
+def _value(raw: RawRow, column: int, spec: Field) -> object:
+    """The cell's value as the model field expects to see it, or None when blank."""
+    if column > len(raw):
+        return None
+    value, number_format = raw[column - 1]
+    if isinstance(value, str):
+        value = unescape_text(value)
+        if value == "" or (spec.kind != "text" and not value.strip()):
+            return None
+    if spec.kind == "number" and isinstance(value, float | int) and "%" in number_format:
+        value = round(float(value) * 100, 9)  # Excel holds 87.5% as 0.875
+    return value
