@@ -1,9 +1,44 @@
-"""Commands for returns in and out (issue 4)."""
+"""Commands for returns in and out: template."""
 
 from __future__ import annotations
 
+import argparse
+from pathlib import Path
 from typing import Any
+
+from safeguard_qa.cli import ExitCode
+from safeguard_qa.cli.common import registry_from, write_output
+from safeguard_qa.io.template import TEMPLATE_FORMATS, write_template
 
 
 def add_parser(sub: Any) -> None:
-    """No commands yet."""
+    template = sub.add_parser(
+        "template",
+        help="write a blank return for agencies to fill in (YAML, CSV or Excel)",
+        description="Write a blank return for a framework, holding only the criteria that "
+        "apply to the agency type. Agencies fill it in; 'validate' and 'evaluate' read it back.",
+    )
+    template.add_argument("framework", help="framework id (see 'safeguard-qa standards list')")
+    template.add_argument("--version", help="framework version (default: the newest)")
+    template.add_argument(
+        "--format",
+        choices=TEMPLATE_FORMATS,
+        help="yaml, csv or xlsx (default: from the -o file's extension, else yaml)",
+    )
+    template.add_argument("--agency-type", metavar="TYPE", help="e.g. police, health, academy")
+    template.add_argument("-o", "--output", type=Path, help="write to this file (xlsx needs one)")
+    template.set_defaults(func=cmd_template)
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    registry = registry_from(args)
+    framework = registry.framework(args.framework, args.version)
+    fmt = args.format or _format_of(args.output)
+    write_output(args.output, write_template(framework, registry, fmt, args.agency_type))
+    return ExitCode.OK
+
+
+def _format_of(output: Path | None) -> str:
+    suffix = output.suffix.lower().lstrip(".") if output is not None else ""
+    suffix = {"yml": "yaml"}.get(suffix, suffix)
+    return suffix if suffix in TEMPLATE_FORMATS else "yaml"

@@ -103,7 +103,10 @@ class _Builder:
         self.problems: list[Problem] = []
         self.places: dict[Loc, str] = {(): table.details_place}
         for key, place in table.blank_places.items():
-            self.places[tuple(key.split("."))] = place
+            loc = tuple(key.split("."))
+            self.places[loc] = place
+            if len(loc) > 1:  # a wholly blank group (the period) is placed at its first cell
+                self.places.setdefault(loc[:1], place)
 
     def problem(self, place: str, message: str) -> None:
         self.problems.append(Problem(self.table.file, place, message))

@@ -328,14 +328,14 @@ def _item_validations(ws: Worksheet, columns: list[Column], refs: str, last: int
         validation: DataValidation | None = None
         if column.field.key == "criterion":
             validation = _list_validation([], "The Ref of the criterion, from the Responses sheet.")
-            validation.formula1 = f"={refs}"
+            validation.formula1 = refs  # OOXML formulas carry no leading "="
         elif column.field.kind == "status":
             validation = _list_validation(list(ACTION_STATUSES), "Choose the action's status.")
         elif column.field.kind == "date":
             validation = DataValidation(
                 type="date",
                 operator="greaterThan",
-                formula1="DATE(1900,1,1)",
+                formula1="1",  # 1 January 1900: any real date
                 allow_blank=True,
                 showErrorMessage=True,
                 errorStyle="warning",
