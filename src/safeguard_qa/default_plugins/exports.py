@@ -1,1 +1,48 @@
-"""Built-in export formats: CSV, JUnit XML, Markdown and XLSX (issue 4)."""
+"""Built-in export formats for evaluations: CSV, JUnit XML, Markdown and XLSX."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from safeguard_qa.hookspecs import hookimpl
+from safeguard_qa.report import csvout, junit, markdown, xlsxout
+from safeguard_qa.report.base import Renderer
+
+
+@hookimpl
+def register_renderers(register: Callable[[Renderer], None]) -> None:
+    register(
+        Renderer(
+            "csv",
+            "one CSV table: overall, standard, criterion and flag rows (formula-safe)",
+            ".csv",
+            csvout.render_evaluations,
+            stream=csvout.stream_evaluations,
+        )
+    )
+    register(
+        Renderer(
+            "junit",
+            "JUnit XML: a test case per criterion, a failure per flag at or above --fail-on",
+            ".xml",
+            junit.render_evaluations,
+        )
+    )
+    register(
+        Renderer(
+            "markdown",
+            "Markdown: standards with self, assured and moderated ratings, then the agenda",
+            ".md",
+            markdown.render_evaluations,
+            stream=markdown.stream_evaluations,
+        )
+    )
+    register(
+        Renderer(
+            "xlsx",
+            "an Excel workbook with Summary, Standards, Criteria and Flags sheets",
+            ".xlsx",
+            xlsxout.render_evaluations,
+            binary=True,
+        )
+    )
