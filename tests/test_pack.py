@@ -301,15 +301,18 @@ def _example_copy(tmp_path: Path) -> Path:
 
 
 def _example_args(folder: Path) -> list[str]:
-    args = [str(folder / "2025"), "--previous", str(folder / "2024")]
-    for option, name in (
-        ("--expected", "expected-agencies.yaml"),
-        ("--outcomes", "outcomes.yaml"),
-        ("--policy", "policy.yaml"),
-    ):
-        if (folder / name).exists():
-            args += [option, str(folder / name)]
-    return args
+    return [
+        str(folder / "2025"),
+        "--previous",
+        str(folder / "2024"),
+        "--expected",
+        str(folder / "expected-agencies.yaml"),
+        "--outcomes",
+        str(folder / "outcomes.yaml"),
+        "--policy",
+        str(folder / "policy.yaml"),
+        "--self",
+    ]
 
 
 @pytest.fixture
@@ -332,14 +335,6 @@ def example_pack(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Pa
     return folder, out
 
 
-EXAMPLE_FILES = ("2024", "2025", "expected-agencies.yaml", "outcomes.yaml", "policy.yaml")
-needs_example = pytest.mark.skipif(
-    not all((EXAMPLE / name).exists() for name in EXAMPLE_FILES),
-    reason="examples/partnership is not complete yet",
-)
-
-
-@needs_example
 def test_example_partnership_pack(registry: Registry, example_pack: tuple[Path, Path]) -> None:
     folder, out = example_pack
     text = out.read_text(encoding="utf-8")
@@ -382,7 +377,6 @@ def test_example_partnership_pack(registry: Registry, example_pack: tuple[Path, 
             assert ret.sign_off.name not in text
 
 
-@needs_example
 def test_example_partnership_markdown_and_json(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -422,13 +416,9 @@ def _screenshot(page: Path, png: Path, profile: Path) -> subprocess.CompletedPro
 
 @pytest.mark.browser
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="Chromium is not installed")
-def test_pack_renders_in_chromium(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+def test_pack_renders_in_chromium(tmp_path: Path, example_pack: tuple[Path, Path]) -> None:
     """A screenshot of the example pack's first page, kept in out/screenshots/ to look at."""
-    if all((EXAMPLE / name).exists() for name in EXAMPLE_FILES):
-        _, page = request.getfixturevalue("example_pack")
-    else:
-        page = tmp_path / "pack.html"
-        page.write_text(request.getfixturevalue("pack_html"), encoding="utf-8")
+    _, page = example_pack
     png = tmp_path / "pack.png"
     result = _screenshot(page, png, tmp_path / "profile")
     assert result.returncode == 0, result.stderr.decode(errors="replace")[-2000:]

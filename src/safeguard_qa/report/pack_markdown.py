@@ -89,7 +89,7 @@ def _summary(report: PartnershipReport, options: RenderOptions) -> list[str]:
             md(f"{t.key}: {t.label}" if t.kind == "criterion" else t.label),
             "topic (tag)" if t.kind == "tag" else "criterion",
             f"{len(t.agencies)} of {t.rated} ({percent(t.share)})",
-            md(", ".join(names[a] for a in t.agencies)),
+            md("; ".join(names[a] for a in t.agencies)),
         ]
         for t in report.themes
     ]
@@ -110,7 +110,7 @@ def _figures(report: PartnershipReport) -> list[str]:
     return [
         f"- **Returns received:** {received}",
         f"- **Not returned:** {_names(by_id[a].name for a in status.missing)}",
-        f"- **Late:** {', '.join(late) or 'none'}",
+        f"- **Late:** {'; '.join(late) or 'none'}",
         f"- **Without sign-off:** {_names(by_id[a].name for a in status.unsigned)}",
         *(
             [f"- **Not on the expected list:** {_names(by_id[a].name for a in status.unexpected)}"]
@@ -124,7 +124,8 @@ def _figures(report: PartnershipReport) -> list[str]:
 
 
 def _names(names: Iterable[str]) -> str:
-    return ", ".join(md(n) for n in names) or "none"
+    """Agency names joined with semicolons: the names themselves may hold commas."""
+    return "; ".join(md(n) for n in names) or "none"
 
 
 def _heatmap(view: FrameworkView, options: RenderOptions, *, trend: bool) -> list[str]:
