@@ -116,6 +116,8 @@ def test_a_dismissed_flag_leaves_the_agenda_but_stays_listed_and_counted(
     assert after["flags"]["dismissed"] == 1
     assert after["flags"]["decided"] == 1
     assert after["flags"]["open"] == before["flags"]["total"] - 2
+    # the agreed gap-without-action flag (red: high severity) is no longer open
+    assert after["flags"]["open_high"] == before["flags"]["open_high"] - 1
     assert dismissed not in [i["fingerprint"] for i in after["agenda"]]
     assert [i["fingerprint"] for i in after["dismissed"]] == [dismissed]
     assert after["dismissed"][0]["reason"] == "A 2025 DSL audit was tabled at the event"

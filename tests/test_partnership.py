@@ -261,6 +261,17 @@ def test_a_return_from_an_agency_not_on_the_list_is_unexpected(registry: Registr
     assert report.status.missing == ("health",)
 
 
+def test_before_any_return_every_expected_agency_is_missing(registry: Registry) -> None:
+    report = evaluate_partnership(
+        [], registry=registry, expected=ExpectedAgencies.model_validate(EXPECTED)
+    )
+    assert len(report.status.missing) == 7
+    assert report.frameworks == ()
+    assert report.as_of is None
+    assert "Youth Justice Service" in render_pack(report, RenderOptions())
+    assert "Youth Justice Service" in render_partnership(report, RenderOptions())
+
+
 def _evaluate(registry: Registry, ret: Return) -> Any:
     from safeguard_qa.engine.engine import Engine
 

@@ -104,7 +104,7 @@ def _figures(report: PartnershipReport) -> list[str]:
     )
     late = [f"{md(by_id[a].name)} ({by_id[a].days_late} days)" for a in status.late]
     flags_open = sum(p.flags.open for p in report.agencies)
-    high = sum(p.flags.high for p in report.agencies)
+    high = sum(p.flags.open_high for p in report.agencies)
     dismissed = sum(p.flags.dismissed for p in report.agencies)
     overdue = sum(1 for a in report.actions if a.overdue)
     return [
@@ -117,7 +117,7 @@ def _figures(report: PartnershipReport) -> list[str]:
             if status.unexpected
             else []
         ),
-        f"- **Flags:** {flags_open} open ({high} high severity in all); {dismissed} dismissed",
+        f"- **Flags:** {flags_open} open ({high} of high severity); {dismissed} dismissed",
         f"- **Overdue actions:** {overdue}",
         f"- **Partnership themes:** {len(report.themes)}",
     ]

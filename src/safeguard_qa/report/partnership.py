@@ -214,6 +214,8 @@ class AgendaItem(Ratings):
 
 
 class FlagCounts(Model):
+    """Flags by status and by severity; ``open_high`` counts high flags still undecided."""
+
     total: int
     open: int
     decided: int
@@ -221,6 +223,7 @@ class FlagCounts(Model):
     high: int
     medium: int
     low: int
+    open_high: int
 
 
 class ModeratedRating(Model):
@@ -804,6 +807,7 @@ def _flag_counts(flags: Sequence[Flag]) -> FlagCounts:
         high=sum(1 for f in flags if f.severity is Severity.HIGH),
         medium=sum(1 for f in flags if f.severity is Severity.MEDIUM),
         low=sum(1 for f in flags if f.severity is Severity.LOW),
+        open_high=sum(1 for f in flags if f.status == "open" and f.severity is Severity.HIGH),
     )
 
 
