@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from safeguard_qa.engine.rollup import POINTS, Items
-from safeguard_qa.errors import PolicyError, Problem, ReturnError, RuleError, raise_if_errors
+from safeguard_qa.errors import (
+    OutcomesError,
+    PolicyError,
+    Problem,
+    ReturnError,
+    RuleError,
+    raise_if_errors,
+)
 from safeguard_qa.loaders.policy import check_policy
 from safeguard_qa.loaders.returns import check_return
 from safeguard_qa.models.framework import Criterion, Framework, Standard
@@ -157,7 +164,7 @@ class Engine:
             peers=peers,
         )
         flags = self._flags(ctx)
-        applied = _applicable_outcomes(outcomes, ret)
+        applied = _applicable_outcomes(outcomes, ret, ctx.as_of)
         flags = _apply_flag_outcomes(flags, applied)
         return self._assemble(ctx, flags, applied)
 
@@ -219,7 +226,7 @@ class Engine:
                 flag_ids[flag.criterion].append(flag.fingerprint)
             if flag.caps is not None and flag.status != "dismissed":
                 caps[flag.criterion].append(flag.caps)
-        moderated = _moderated_levels(ret, applied)
+        moderated = _moderated_levels(ret, applied, flags)
         criteria: list[CriterionResult] = []
         by_standard: dict[str, list[CriterionResult]] = defaultdict(list)
         for view in ctx.items:
@@ -229,7 +236,14 @@ class Engine:
             mod_rag = None
             if mod_level is not None and view.scale is not None:
                 level = view.scale.level(mod_level)
-                mod_rag = level.rag if level is not None else None
+                if level is None:
+                    raise OutcomesError.single(
+                        "outcomes",
+                        f"agency {ret.agency.id} › criterion {cid} › moderated",
+                        f"{mod_level!r} is not on the {view.scale.id} scale; expected one of "
+                        f"{', '.join(view.scale.level_ids())}",
+                    )
+                mod_rag = level.rag
             result = CriterionResult(
                 criterion=cid,
                 standard=view.standard.id,
@@ -346,10 +360,12 @@ def _capped(rag: RAG | None, caps: Iterable[RAG]) -> RAG | None:
 
 
 def fingerprint(rule_id: str, ret: Return, criterion: str | None, key: str) -> str:
-    """Stable id of a finding: rule, agency, framework, period end, criterion and key."""
-    raw = "\x1f".join(
-        (rule_id, ret.agency.id, ret.framework, ret.period.end.isoformat(), criterion or "", key)
-    )
+    """Stable id of a finding: rule, agency, framework, criterion and key.
+
+    The period is left out on purpose: the same finding on next year's return has the same
+    fingerprint, so a dismissal with an expiry date carries forward until it expires.
+    """
+    raw = "\x1f".join((rule_id, ret.agency.id, ret.framework, criterion or "", key))
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
@@ -393,19 +409,34 @@ def _agenda(flags: Sequence[Flag], weights: Mapping[str, float], size: int) -> t
     return tuple(f.fingerprint for f in ranked[:size])
 
 
-def _applicable_outcomes(outcomes: Outcomes | None, ret: Return) -> list[Outcome]:
-    """This agency's outcomes decided during or after the return's period, in force, in
-    the order decided (file order breaks ties): later decisions supersede earlier ones."""
+JUDGED_WITHIN = dt.timedelta(days=365)
+"""A challenge event judges the return whose period ended in the year before it."""
+
+
+def _applicable_outcomes(outcomes: Outcomes | None, ret: Return, as_of: dt.date) -> list[Outcome]:
+    """The outcomes that apply to this return, in the order decided (file order breaks ties),
+    so that later decisions supersede earlier ones.
+
+    An outcome applies to the return it judged: the agency's return whose period ended in
+    the year before the decision. A flag outcome with an expiry date also carries forward
+    to the agency's later returns while the date has not passed at their as-of date.
+    """
     if outcomes is None:
         return []
-    found = [
-        o
-        for o in outcomes.outcomes
-        if o.agency == ret.agency.id
-        and o.decided_on >= ret.period.start
-        and (o.expires is None or o.expires >= o.decided_on)
-    ]
+    found = [o for o in outcomes.outcomes if o.agency == ret.agency.id and _applies(o, ret, as_of)]
     return sorted(found, key=lambda o: o.decided_on)
+
+
+def _applies(outcome: Outcome, ret: Return, as_of: dt.date) -> bool:
+    end = ret.period.end
+    judged = end <= outcome.decided_on < end + JUDGED_WITHIN
+    carried = (
+        outcome.flag is not None
+        and outcome.expires is not None
+        and outcome.decided_on < end
+        and as_of <= outcome.expires
+    )
+    return judged or carried
 
 
 def _apply_flag_outcomes(flags: list[Flag], applied: list[Outcome]) -> list[Flag]:
@@ -428,10 +459,13 @@ def _apply_flag_outcomes(flags: list[Flag], applied: list[Outcome]) -> list[Flag
     ]
 
 
-def _moderated_levels(ret: Return, applied: list[Outcome]) -> dict[str, str]:
-    """The moderated level per criterion: recorded in the return, superseded by outcomes."""
+def _moderated_levels(ret: Return, applied: list[Outcome], flags: list[Flag]) -> dict[str, str]:
+    """The moderated level per criterion: recorded in the return, superseded by outcomes
+    (on the criterion, or on a flag about it), the latest decision last."""
     levels = {r.criterion: r.moderated for r in ret.responses if r.moderated is not None}
+    criterion_of = {f.fingerprint: f.criterion for f in flags}
     for outcome in applied:
-        if outcome.criterion is not None and outcome.moderated is not None:
-            levels[outcome.criterion] = outcome.moderated
+        criterion = outcome.criterion or criterion_of.get(outcome.flag or "")
+        if criterion is not None and outcome.moderated is not None:
+            levels[criterion] = outcome.moderated
     return levels

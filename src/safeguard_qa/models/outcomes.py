@@ -15,8 +15,10 @@ Decision = Literal["accepted", "rating_revised", "action_agreed", "dismissed"]
 class Outcome(Model):
     """One decision about one agency's flag (by fingerprint) or criterion.
 
-    ``decided_by`` is a role or initials, not a full name: it appears in reports.
-    An outcome with ``expires`` stops applying after that date.
+    It applies to the return it judged: the agency's return whose period ended in the year
+    before ``decided_on``. A flag outcome with ``expires`` also carries forward to the
+    agency's later returns until that date (e.g. an agreed exception). ``decided_by`` is a
+    role or initials, not a full name: it appears in reports.
     """
 
     agency: Identifier
@@ -35,10 +37,9 @@ class Outcome(Model):
             raise ValueError("name the 'flag' (fingerprint) or the 'criterion' decided on")
         if self.decision == "rating_revised" and self.moderated is None:
             raise ValueError("decision 'rating_revised' needs the 'moderated' rating")
+        if self.expires is not None and self.expires < self.decided_on:
+            raise ValueError(f"expires ({self.expires}) is before decided_on ({self.decided_on})")
         return self
-
-    def in_force(self, on: date) -> bool:
-        return self.decided_on <= on and (self.expires is None or on <= self.expires)
 
 
 class Outcomes(Model):

@@ -379,6 +379,8 @@ class CarriedForward(Rule):
             now = view.response
             if before is None or before.response is None or now is None or not view.answered:
                 continue
+            if view.not_applicable:
+                continue  # an unchanged N/A is not a claim to re-test (na-statutory covers it)
             old = before.response
             if (
                 now.rating == old.rating
