@@ -9,7 +9,7 @@ import pytest
 from safeguard_qa import hookimpl
 from safeguard_qa.engine import Engine, band
 from safeguard_qa.engine.rollup import POINTS
-from safeguard_qa.errors import PolicyError, ReturnError, RuleError
+from safeguard_qa.errors import OutcomesError, PolicyError, ReturnError, RuleError
 from safeguard_qa.models.outcomes import Outcomes
 from safeguard_qa.models.policy import Bands, Policy, Rollup, Severity
 from safeguard_qa.models.scale import RAG
@@ -306,3 +306,82 @@ def test_a_rule_that_raises_is_named_with_its_plugin(clean_data: Any) -> None:
     registry = load_registry(entry_points=False, extra=[("boom-plugin", _BoomPlugin)])
     with pytest.raises(RuleError, match=r"rule boom \(plugin boom-plugin\) failed on return"):
         Engine(registry).evaluate(build(clean_data()))
+
+
+def _next_year(data: dict[str, Any]) -> dict[str, Any]:
+    return with_changes(
+        data,
+        {
+            "period": {"start": "2025-04-01", "end": "2026-03-31"},
+            "deadline": "2026-05-31",
+            "submitted": "2026-05-15",
+            "sign_off": {"name": "A. Person", "role": "Chief Executive", "date": "2026-05-10"},
+        },
+    )
+
+
+@pytest.mark.parametrize(("expires", "carried"), [("2026-08-31", True), ("2026-01-31", False)])
+def test_a_dismissal_with_an_expiry_carries_to_next_year_until_it_expires(
+    registry: Registry, clean_data: Any, expires: str, carried: bool
+) -> None:
+    data = with_changes(clean_data(), {"responses": {"S11-1.1": {"evidence": []}}})
+    (flag,) = _eval(registry, data).flags
+    outcomes = Outcomes.model_validate(
+        {
+            "outcomes": [
+                {
+                    "agency": "agency-a",
+                    "flag": flag.fingerprint,
+                    "decision": "dismissed",
+                    "reason": "Agreed exception",
+                    "decided_by": "Independent Chair",
+                    "decided_on": "2025-06-20",
+                    "expires": expires,
+                }
+            ]
+        }
+    )
+    (later,) = _eval(registry, _next_year(data), outcomes=outcomes).flags
+    assert later.fingerprint == flag.fingerprint  # the same finding a year on
+    assert later.status == ("dismissed" if carried else "open")
+
+
+def test_a_moderated_rating_off_the_scale_is_an_outcomes_error(
+    registry: Registry, clean_data: Any
+) -> None:
+    outcomes = Outcomes.model_validate(
+        {
+            "outcomes": [
+                {
+                    "agency": "agency-a",
+                    "criterion": "S11-1.1",
+                    "moderated": "ambr",
+                    "decision": "rating_revised",
+                    "reason": "typo",
+                    "decided_by": "Chair",
+                    "decided_on": "2025-06-20",
+                }
+            ]
+        }
+    )
+    with pytest.raises(OutcomesError, match=r"criterion S11-1.1 › moderated: 'ambr' is not on"):
+        _eval(registry, clean_data(), outcomes=outcomes)
+
+
+def test_an_expiry_before_the_decision_is_refused() -> None:
+    with pytest.raises(ValueError, match="expires"):
+        Outcomes.model_validate(
+            {
+                "outcomes": [
+                    {
+                        "agency": "a",
+                        "flag": "abc",
+                        "decision": "dismissed",
+                        "reason": "r",
+                        "decided_by": "Chair",
+                        "decided_on": "2025-06-20",
+                        "expires": "2025-01-01",
+                    }
+                ]
+            }
+        )
