@@ -26,10 +26,18 @@ RETURN_FORMATS = ("yaml", "json", "csv", "xlsx")
 
 
 class _Dumper(yaml.SafeDumper):
-    """Safe YAML that writes the models' tuples as lists."""
+    """Safe YAML that writes the models' tuples as lists, and keeps every text intact."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    # PyYAML may write NEL and the Unicode line and paragraph separators raw inside a
+    # single-quoted scalar, where a reader folds them away; double quotes escape them.
+    style = '"' if any(ch in text for ch in "\x85\u2028\u2029") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
 
 
 _Dumper.add_representer(tuple, yaml.SafeDumper.represent_list)
+_Dumper.add_representer(str, _represent_str)
 
 
 def write_return(ret: Return, fmt: str, *, registry: Registry | None = None) -> str | bytes:
