@@ -25,6 +25,8 @@ def convert(value: object, kind: FieldKind) -> object:
         return as_text(value)
     if kind == "id":
         return as_id(value)
+    if kind == "rating":
+        return as_rating(value)
     if kind == "date":
         return as_date(value)
     if kind == "number":
@@ -52,6 +54,15 @@ def as_id(value: object) -> str:
             f"digit; found {_show(value)}"
         )
     return text
+
+
+def as_rating(value: object) -> str:
+    """A rating as typed: a level id, or a label the scale check may turn into one."""
+    return _number_text(value) if isinstance(value, int | float) else str(value).strip()
+
+
+def is_id(text: str) -> bool:
+    return _ID.match(text) is not None
 
 
 def as_date(value: object) -> dt.date:

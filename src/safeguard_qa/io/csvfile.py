@@ -310,9 +310,10 @@ class _CsvReader:
             )
         else:
             self.detail_lines[key] = line
-            self.table.blank_places[key] = f"line {line}, column text"
             if "text" in cells:
                 self.table.details[key] = cells["text"]
+            else:
+                self.table.blank_places[key] = f"line {line}, column text"
 
 
 def _close(name: str, choices: Sequence[str]) -> str:

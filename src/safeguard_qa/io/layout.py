@@ -18,7 +18,7 @@ from safeguard_qa.models.scale import NA, Scale
 if TYPE_CHECKING:
     from safeguard_qa.plugins import Registry
 
-FieldKind = Literal["id", "text", "date", "number", "bool", "status"]
+FieldKind = Literal["id", "rating", "text", "date", "number", "bool", "status"]
 RecordKind = Literal["response", "evidence", "action"]
 RECORD_KINDS: tuple[RecordKind, ...] = ("response", "evidence", "action")
 ACTION_STATUSES = ("not_started", "in_progress", "complete")
@@ -55,10 +55,10 @@ RETURN_FIELD_BY_KEY = {f.key: f for f in RETURN_FIELDS}
 RECORD_FIELDS: dict[RecordKind, tuple[Field, ...]] = {
     "response": (
         Field("criterion", "Ref", "id", 11),
-        Field("rating", "Rating", "id", 14),
+        Field("rating", "Rating", "rating", 14),
         Field("value", "Figure", "number", 10),
         Field("commentary", "Commentary", "text", 60),
-        Field("moderated", "Moderated rating (panel use)", "id", 16),
+        Field("moderated", "Moderated rating (panel use)", "rating", 16),
     ),
     "evidence": (
         Field("criterion", "Ref", "id", 11),

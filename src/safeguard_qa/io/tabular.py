@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from safeguard_qa.errors import Problem, ReturnError
-from safeguard_qa.io.cells import as_id, convert
+from safeguard_qa.io.cells import as_id, convert, is_id
 from safeguard_qa.io.layout import (
     RECORD_FIELDS,
     RETURN_FIELD_BY_KEY,
@@ -87,6 +87,7 @@ def assemble(table: Table, registry: Registry | None = None) -> Return:
     data = builder.build()
     if registry is not None and not builder.problems:
         builder.check_ratings(data, registry)
+    builder.check_rating_ids(data)
     if builder.problems:
         raise ReturnError(builder.problems)
     try:
@@ -212,6 +213,21 @@ class _Builder:
                 given = response.get(key)
                 if isinstance(given, str):
                     response[key] = self._level(given, scale, key, ("responses", number, key))
+
+    def check_rating_ids(self, data: dict[str, Any]) -> None:
+        """A rating no scale could hold (a sentence, a symbol) is named at its cell."""
+        reported = {problem.place for problem in self.problems}
+        for number, response in enumerate(data["responses"]):
+            for key in ("rating", "moderated"):
+                given = response.get(key)
+                place = self.places.get(("responses", number, key))
+                if isinstance(given, str) and place not in reported and not is_id(given):
+                    self.problem(
+                        str(place),
+                        "expected a rating from the list (letters, digits, '.', '-' or '_'); "
+                        f"found {given!r}",
+                    )
+                    response[key] = None
 
     def _level(self, given: str, scale: Scale | None, key: str, loc: Loc) -> str:
         if key == "rating" and given.casefold() == NA:
