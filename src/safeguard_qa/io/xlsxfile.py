@@ -89,6 +89,7 @@ INFO_FIELDS = (
 UNZIPPED_FACTOR = 20  # an .xlsx unzips to a few times its size; far more is a zip bomb
 FIND_KEYS_IN_ROWS = 10
 STAMP = dt.datetime(2000, 1, 1)
+MAX_LIST_CHARS = 255  # Excel rejects a longer drop-down list; the Instructions list the levels
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,10 +224,10 @@ def _responses_sheet(ws: Worksheet, responses: Sequence[Response], guide: Guide 
             if guide is not None and column.key in ("response.rating", "response.moderated"):
                 moderated = column.key == "response.moderated"
                 choices = tuple(guide.ratings(response.criterion, moderated=moderated))
-                if choices:
-                    _validation_for(ws, lists, choices).add(cell.coordinate)
-                else:
+                if not choices:
                     cell.fill = GIVEN_FILL  # nothing to rate: a narrative item
+                elif len(",".join(choices)) <= MAX_LIST_CHARS:
+                    _validation_for(ws, lists, choices).add(cell.coordinate)
         fit_row(ws, row, widths)
     last = FIRST_ROW + max(len(responses), 1) - 1
     ref_column = get_column_letter(2)
