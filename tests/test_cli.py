@@ -216,3 +216,41 @@ def test_module_entry_point_runs_without_traceback() -> None:
     )
     assert result.returncode == 2
     assert result.stderr.strip() == "missing.yaml: no such file"
+
+
+def test_missing_required_plugin_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "--plugin", "nowhere", "standards", "list")
+    assert code == 2
+    assert err.strip() == "error: plugin(s) asked for but not installed: nowhere"
+
+
+def test_unwritable_output_exits_2(
+    capsys: pytest.CaptureFixture[str], write_return: Any, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x", encoding="utf-8")
+    code, _, err = run(capsys, "evaluate", str(write_return()), "-o", str(blocker / "out.json"))
+    assert code == 2
+    assert err.startswith("error: ")
+    assert "Traceback" not in err
+
+
+def test_a_rule_that_raises_exits_2_naming_it(
+    capsys: pytest.CaptureFixture[str], write_return: Any, tmp_path: Path
+) -> None:
+    folder = tmp_path / "plugins"
+    folder.mkdir()
+    (folder / "boom.py").write_text(
+        "from safeguard_qa import Rule, Severity, hookimpl\n\n"
+        "class Boom(Rule):\n"
+        "    id = 'boom'\n    title = 'Boom'\n    severity = Severity.LOW\n    question = '?'\n\n"
+        "    def check(self, ctx, params):\n        raise KeyError('x')\n\n"
+        "@hookimpl\ndef register_rules(register):\n    register(Boom())\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.json"
+    path = write_return()
+    code, _, err = run(capsys, "--plugins-dir", str(folder), "evaluate", str(path), "-o", str(out))
+    assert code == 2
+    assert "error: rule boom (plugin boom) failed on return agency-a/s11-wt2023/2025-03-31" in err
+    assert not out.exists()
