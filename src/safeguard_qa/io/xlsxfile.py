@@ -124,7 +124,7 @@ def write_xlsx(
     instructions = wb.active
     assert instructions is not None, "a new workbook has a sheet"
     _instructions(instructions, guide)
-    _return_sheet(wb.create_sheet(SHEET_TITLES["return"]), details)
+    _return_sheet(wb.create_sheet(SHEET_TITLES["return"]), details, guide)
     refs = _responses_sheet(wb.create_sheet(SHEET_TITLES["response"]), responses, guide)
     for kind in ("evidence", "action"):
         ws = wb.create_sheet(SHEET_TITLES[kind])
@@ -182,7 +182,7 @@ def _instructions(ws: Worksheet, guide: Guide | None) -> None:
         fit_row(ws, number, [110])
 
 
-def _return_sheet(ws: Worksheet, details: Details) -> None:
+def _return_sheet(ws: Worksheet, details: Details, guide: Guide | None) -> None:
     columns = [
         Column("return.field", Field("field", "Key", "id", 18)),
         Column("info.label", Field("label", "Detail", "text", 50)),
@@ -192,6 +192,10 @@ def _return_sheet(ws: Worksheet, details: Details) -> None:
     ws.column_dimensions["A"].hidden = True
     yes_no = _list_validation(["yes", "no"], "Answer yes or no.")
     ws.add_data_validation(yes_no)
+    types = list(guide.framework.applies_to) if guide is not None else []
+    agency_types = _list_validation(types, "The kind of agency making the return.")
+    if types and len(",".join(types)) <= MAX_LIST_CHARS:
+        ws.add_data_validation(agency_types)
     for row, spec in enumerate(RETURN_FIELDS, FIRST_ROW):
         put(ws, row, 1, spec.key)
         put(ws, row, 2, spec.label).alignment = WRAP
@@ -204,6 +208,8 @@ def _return_sheet(ws: Worksheet, details: Details) -> None:
             cell.number_format = DATE_FORMAT
         if spec.kind == "bool":
             yes_no.add(cell.coordinate)
+        if spec.key == "agency.type":
+            agency_types.add(cell.coordinate)  # saved only when the sheet holds it
         if spec.key in ("framework", "framework_version") and value is not None:
             cell.fill = GIVEN_FILL
 
