@@ -201,7 +201,7 @@ def test_a_bad_date_names_sheet_row_and_column(xlsx: Path) -> None:
 def test_a_blank_required_detail_names_its_cell(xlsx: Path) -> None:
     _set_cell(xlsx, "Return", "C5", None)
     assert _problems(xlsx) == [
-        ("sheet Return, row 5, column C (Answer)", "required field is missing")
+        ("sheet Return, row 5, column C (Answer)", "agency › id: required field is missing")
     ]
 
 

@@ -252,19 +252,22 @@ class _Builder:
         described = problems_from_validation(self.table.file, exc, data, Return)
         problems = []
         for error, problem in zip(exc.errors(include_url=False), described, strict=True):
-            place = self._place(tuple(error["loc"]))
-            problems.append(Problem(self.table.file, place, problem.message))
+            place, at_cell = self._place(tuple(error["loc"]))
+            # a cell's place does not say what the value is: the model's path does
+            message = f"{problem.place}: {problem.message}" if at_cell else problem.message
+            problems.append(Problem(self.table.file, place, message))
         return problems
 
-    def _place(self, loc: Loc) -> str:
-        """The cell of ``loc``, or of its nearest parent with the rest of the path after it."""
+    def _place(self, loc: Loc) -> tuple[str, bool]:
+        """The cell of ``loc`` (and True), or else the place of its nearest parent with the
+        rest of the path after it."""
         for cut in range(len(loc), 0, -1):
             place = self.places.get(loc[:cut])
             if place is not None:
                 rest = [str(part) for part in loc[cut:] if isinstance(part, str)]
-                return " › ".join([place, *rest]) if rest else place
+                return (" › ".join([place, *rest]), False) if rest else (place, True)
         key = ".".join(str(part) for part in loc)
-        return f"{self.table.details_place}, {key}" if key else self.table.details_place
+        return (f"{self.table.details_place}, {key}" if key else self.table.details_place), False
 
 
 def _ident(value: object) -> str:
