@@ -12,22 +12,29 @@ from pydantic import BaseModel
 
 from safeguard_qa.models.framework import Framework
 from safeguard_qa.models.outcomes import Outcomes
+from safeguard_qa.models.partnership import ExpectedAgencies
 from safeguard_qa.models.policy import Policy
 from safeguard_qa.models.results import Evaluation
 from safeguard_qa.models.returns import Return
+from safeguard_qa.report.partnership import PartnershipReport
 
 SCHEMAS: dict[str, type[BaseModel]] = {
     "framework": Framework,
     "return": Return,
     "policy": Policy,
     "outcomes": Outcomes,
+    "expected-agencies": ExpectedAgencies,
     "evaluation": Evaluation,
+    "partnership": PartnershipReport,
 }
+
+OUTPUTS = {"evaluation", "partnership"}
+"""Schemas of what safeguard-qa writes (serialisation mode); the rest are of what it reads."""
 
 
 def schema_text(name: str) -> str:
     model = SCHEMAS[name]
-    if name == "evaluation":
+    if name in OUTPUTS:
         schema = model.model_json_schema(mode="serialization")
     else:
         schema = model.model_json_schema(mode="validation")

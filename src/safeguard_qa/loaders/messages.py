@@ -23,6 +23,7 @@ _SINGULAR = {
     "levels": "level",
     "sources": "source",
     "outcomes": "outcome",
+    "agencies": "agency",
     "evidence_prompts": "evidence prompt",
     "challenge_questions": "challenge question",
 }
