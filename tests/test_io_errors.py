@@ -233,3 +233,21 @@ def test_validate_prints_the_place_and_exits_2(
     err = capsys.readouterr().err
     assert f"{xlsx}: sheet Responses, row 5, column E (Rating): expected a rating" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("name", ["return.csv", "return.xlsx"])
+def test_a_missing_or_oversized_file_is_a_return_error(tmp_path: Path, name: str) -> None:
+    assert _problems(tmp_path / name) == [("", "no such file")]
+    (tmp_path / name).write_bytes(b"x" * 100)
+    with pytest.raises(ReturnError, match="over the limit of 10"):
+        read_tabular_return(tmp_path / name, name[-4:].lstrip("."), Limits(max_bytes=10))
+
+
+def test_a_csv_that_is_not_utf8_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "return.csv"
+    path.write_bytes(
+        (HEADER + DETAILS).encode("utf-8") + "return,agency.name,,,,,Café\n".encode("cp1252")
+    )
+    [(place, message)] = _problems(path)
+    assert place == "line 9"
+    assert "save the file as UTF-8" in message

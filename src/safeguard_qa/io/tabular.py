@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from safeguard_qa.errors import Problem, ReturnError
+from safeguard_qa.errors import InputError, Problem, ReturnError
 from safeguard_qa.io.cells import as_id, convert, is_id
 from safeguard_qa.io.layout import (
     RECORD_FIELDS,
@@ -70,14 +70,19 @@ def read_tabular_return(
 ) -> Return:
     """Read a CSV or XLSX return. With ``registry``, ratings are checked against the scale
     of the framework the return names, so a bad rating is reported at its cell."""
-    if fmt == "csv":
-        from safeguard_qa.io.csvfile import read_csv_table
+    try:
+        if fmt == "csv":
+            from safeguard_qa.io.csvfile import read_csv_table
 
-        table = read_csv_table(path, limits)
-    else:
-        from safeguard_qa.io.xlsxfile import read_xlsx_table
+            table = read_csv_table(path, limits)
+        else:
+            from safeguard_qa.io.xlsxfile import read_xlsx_table
 
-        table = read_xlsx_table(path, limits)
+            table = read_xlsx_table(path, limits)
+    except ReturnError:
+        raise
+    except InputError as exc:  # missing, too large, not UTF-8: still an unreadable return
+        raise ReturnError(exc.problems) from None
     return assemble(table, registry)
 
 
