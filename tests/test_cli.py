@@ -254,3 +254,22 @@ def test_a_rule_that_raises_exits_2_naming_it(
     assert code == 2
     assert "error: rule boom (plugin boom) failed on return agency-a/s11-wt2023/2025-03-31" in err
     assert not out.exists()
+
+
+def test_schema_names_match_the_schemas() -> None:
+    from safeguard_qa.cli.core import SCHEMA_NAMES
+
+    assert tuple(sorted(SCHEMAS)) == SCHEMA_NAMES
+
+
+def test_evaluate_does_not_import_excel_or_html_support() -> None:
+    """Start-up time matters for one-return runs: formats nobody asked for stay unloaded."""
+    code = (
+        "import sys; from safeguard_qa.cli import main; "
+        "main(['--no-entry-points', 'evaluate', 'examples/returns/police.yaml', '-o', '/dev/null']); "
+        "print(sorted(m for m in ('openpyxl', 'jinja2') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip().endswith("[]")

@@ -231,7 +231,10 @@ def test_validate_prints_the_place_and_exits_2(
     _set_cell(xlsx, "Responses", "E5", "Very good!")
     assert main(["--no-entry-points", "validate", str(xlsx)]) == 2
     err = capsys.readouterr().err
-    assert f"{xlsx}: sheet Responses, row 5, column E (Rating): expected a rating" in err
+    assert (
+        f"{xlsx}: sheet Responses, row 5, column E (Rating): 'Very good!' is not on the brag "
+        "scale; expected one of red, amber, green, blue" in err
+    )
     assert "Traceback" not in err
 
 

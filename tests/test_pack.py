@@ -274,9 +274,14 @@ def test_md_escapes(text: str, escaped: str) -> None:
     assert md(text) == escaped
 
 
-def test_pack_renderers_are_registered(registry: Registry) -> None:
-    assert registry.renderers["html"].partnership is html.render_partnership
-    assert registry.renderers["pack-md"].partnership is pack_markdown.render_pack
+def test_pack_renderers_are_registered(registry: Registry, report: PartnershipReport) -> None:
+    as_html = registry.renderers["html"].partnership
+    as_markdown = registry.renderers["pack-md"].partnership
+    assert as_html is not None
+    assert as_markdown is not None
+    options = RenderOptions()
+    assert as_html(report, options) == html.render_partnership(report, options)
+    assert as_markdown(report, options) == pack_markdown.render_pack(report, options)
     assert registry.owners[("renderers", "html")] == "pack"
 
 

@@ -18,7 +18,7 @@ import pluggy
 import pytest
 
 from safeguard_qa import hookspecs
-from safeguard_qa.errors import PluginError
+from safeguard_qa.errors import FrameworkError, PluginError
 from safeguard_qa.plugins import Registry, build_plugin_manager, load_registry
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -252,3 +252,31 @@ def test_example_plugin_installs_and_is_found_by_entry_point(tmp_path: Path) -> 
     assert "NL-2.1" in shown
     # the plugin did not leak into this environment
     assert "northshire-local" not in {k[0] for k in load_registry(entry_points=True).frameworks()}
+
+
+def test_frameworks_are_read_only_when_needed(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("id: broken-fw\nversion: '1'\nstandards: oops\n", encoding="utf-8")
+
+    class Local:
+        @hookspecs.hookimpl
+        def register_frameworks(self, register: Any) -> None:
+            register(broken)
+
+    registry = load_registry(entry_points=False, extra=[("local", Local())])
+    assert registry.framework("s11-wt2023").id == "s11-wt2023"  # the broken file is not read
+    with pytest.raises(FrameworkError, match=r"broken\.yaml: standards"):
+        registry.frameworks()
+
+
+def test_a_framework_registered_twice_names_both_plugins(registry: Registry) -> None:
+    framework = registry.framework("s11-wt2023")
+
+    class Again:
+        @hookspecs.hookimpl
+        def register_frameworks(self, register: Any) -> None:
+            register(framework)
+
+    twice = load_registry(entry_points=False, extra=[("again", Again())])
+    with pytest.raises(PluginError, match="registered by both plugin frameworks and plugin again"):
+        twice.framework("s11-wt2023")

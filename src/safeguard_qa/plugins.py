@@ -14,6 +14,7 @@ import importlib.metadata
 import importlib.util
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -168,6 +169,8 @@ class Registry:
             pm, "frameworks", _source_label
         )
         self._frameworks: dict[tuple[str, str], Framework] | None = None
+        self._loaded: dict[int, Framework] = {}
+        self._peeked: dict[int, str | None] = {}
         from safeguard_qa.engine.rollup import RollupStrategy
         from safeguard_qa.report.base import Renderer
         from safeguard_qa.rules.base import Rule
@@ -219,14 +222,10 @@ class Registry:
     def frameworks(self) -> dict[tuple[str, str], Framework]:
         """Every installed framework by (id, version), loading files on first use."""
         if self._frameworks is None:
-            from safeguard_qa.loaders.framework import load_framework
-
             loaded: dict[tuple[str, str], Framework] = {}
             owners: dict[tuple[str, str], str] = {}
-            for plugin_name, source in self._framework_sources:
-                framework = (
-                    source if isinstance(source, Framework) else load_framework(source, self)
-                )
+            for index, (plugin_name, _) in enumerate(self._framework_sources):
+                framework = self._source(index)
                 if framework.key in loaded:
                     raise PluginError(
                         f"framework {framework.id} {framework.version} is registered by both "
@@ -234,7 +233,6 @@ class Registry:
                     )
                 loaded[framework.key] = framework
                 owners[framework.key] = plugin_name
-                self.owners[("frameworks", framework.id)] = plugin_name
             for info in self.plugins:
                 if "frameworks" in info.provides:
                     info.provides["frameworks"] = sorted(
@@ -243,11 +241,43 @@ class Registry:
             self._frameworks = loaded
         return self._frameworks
 
+    def _source(self, index: int) -> Framework:
+        """The framework of one registered source, read and validated once."""
+        framework = self._loaded.get(index)
+        if framework is None:
+            from safeguard_qa.loaders.framework import load_framework
+
+            plugin_name, source = self._framework_sources[index]
+            framework = source if isinstance(source, Framework) else load_framework(source, self)
+            self._loaded[index] = framework
+            self.owners[("frameworks", framework.id)] = plugin_name
+        return framework
+
+    def _candidates(self, framework_id: str) -> list[Framework]:
+        """Frameworks that may be ``framework_id``. Until every framework is needed, files
+        whose top-level ``id:`` line names another framework are not read, so a run on one
+        return parses only the framework it uses."""
+        if self._frameworks is not None:
+            return [fw for key, fw in self._frameworks.items() if key[0] == framework_id]
+        found = []
+        for index, (_, source) in enumerate(self._framework_sources):
+            if index not in self._loaded:
+                if index not in self._peeked:
+                    self._peeked[index] = _declared_id(source)
+                if self._peeked[index] not in (None, framework_id):
+                    continue
+            framework = self._source(index)
+            if framework.id == framework_id:
+                found.append(framework)
+        return found
+
     def framework(
         self, framework_id: str, version: str | None = None, *, file: str = ""
     ) -> Framework:
         """The framework with this id (and version; the newest when omitted)."""
-        candidates = [fw for key, fw in self.frameworks().items() if key[0] == framework_id]
+        candidates = self._candidates(framework_id)
+        if len({fw.key for fw in candidates}) < len(candidates):
+            self.frameworks()  # raises the duplicate-registration error, naming both plugins
         if version is not None:
             candidates = [fw for fw in candidates if fw.version == version]
         if not candidates:
@@ -272,6 +302,21 @@ class Registry:
         if answer.type == "rating" and answer.scale:
             name = answer.scale
         return name if isinstance(name, Scale) else self.scales.get(name)
+
+
+_ID_LINE = re.compile(r"^id:\s*[\"']?([^\s\"'#]+)", re.MULTILINE)
+
+
+def _declared_id(source: Framework | Path) -> str | None:
+    """The framework id a source declares, peeked at without parsing; None when unsure."""
+    if isinstance(source, Framework):
+        return source.id
+    try:
+        with source.open(encoding="utf-8", errors="replace") as handle:
+            match = _ID_LINE.search(handle.read(65536))
+    except OSError:
+        return None  # the real load reports it
+    return match.group(1) if match else None
 
 
 def _source_label(source: Framework | Path) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from safeguard_qa.cli import ExitCode
 from safeguard_qa.cli.common import (
@@ -21,12 +21,13 @@ from safeguard_qa.loaders.policy import load_outcomes, load_policy
 from safeguard_qa.loaders.returns import INPUT_FORMATS, check_return, load_return
 from safeguard_qa.models.returns import Return
 from safeguard_qa.plugins import Registry
-from safeguard_qa.report import pack_markdown
 from safeguard_qa.report.base import RenderOptions
 from safeguard_qa.report.jsonout import dumps
-from safeguard_qa.report.partnership import PartnershipReport, evaluate_partnership
 
-Render = Callable[[PartnershipReport, RenderOptions], str | bytes]
+if TYPE_CHECKING:
+    from safeguard_qa.report.partnership import PartnershipReport
+
+Render = Callable[["PartnershipReport", RenderOptions], str | bytes]
 
 RENDERER_FOR_FORMAT = {"markdown": "pack-md", "html": "html"}
 """The ``--format`` names that stand for a registered renderer of another name."""
@@ -70,6 +71,8 @@ def add_parser(sub: Any) -> None:
 
 
 def cmd_partnership(args: argparse.Namespace) -> int:
+    from safeguard_qa.report.partnership import evaluate_partnership
+
     registry = registry_from(args)
     render = renderer_for(args.format, registry)
     paths = expand_inputs(args.returns, args.input_format)
@@ -94,7 +97,9 @@ def renderer_for(name: str, registry: Registry) -> Render:
     if name == "json":
         return lambda report, _options: dumps(report)
     if name == "table":
-        return pack_markdown.render_summary
+        from safeguard_qa.report.pack_markdown import render_summary
+
+        return render_summary
     renderer = registry.renderers.get(RENDERER_FOR_FORMAT.get(name, name))
     if renderer is None or renderer.partnership is None:
         plugin_formats = [n for n, r in registry.renderers.items() if r.partnership is not None]

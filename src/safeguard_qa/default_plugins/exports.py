@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from safeguard_qa.hookspecs import hookimpl
-from safeguard_qa.report import csvout, junit, markdown, xlsxout
-from safeguard_qa.report.base import Renderer
+from safeguard_qa.report.base import Renderer, lazy
 
 
 @hookimpl
@@ -16,8 +15,8 @@ def register_renderers(register: Callable[[Renderer], None]) -> None:
             "csv",
             "one CSV table: overall, standard, criterion and flag rows (formula-safe)",
             ".csv",
-            csvout.render_evaluations,
-            stream=csvout.stream_evaluations,
+            lazy("safeguard_qa.report.csvout", "render_evaluations"),
+            stream=lazy("safeguard_qa.report.csvout", "stream_evaluations"),
         )
     )
     register(
@@ -25,7 +24,7 @@ def register_renderers(register: Callable[[Renderer], None]) -> None:
             "junit",
             "JUnit XML: a test case per criterion, a failure per flag at or above --fail-on",
             ".xml",
-            junit.render_evaluations,
+            lazy("safeguard_qa.report.junit", "render_evaluations"),
         )
     )
     register(
@@ -33,8 +32,8 @@ def register_renderers(register: Callable[[Renderer], None]) -> None:
             "markdown",
             "Markdown: standards with self, assured and moderated ratings, then the agenda",
             ".md",
-            markdown.render_evaluations,
-            stream=markdown.stream_evaluations,
+            lazy("safeguard_qa.report.markdown", "render_evaluations"),
+            stream=lazy("safeguard_qa.report.markdown", "stream_evaluations"),
         )
     )
     register(
@@ -42,7 +41,7 @@ def register_renderers(register: Callable[[Renderer], None]) -> None:
             "xlsx",
             "an Excel workbook with Summary, Standards, Criteria and Flags sheets",
             ".xlsx",
-            xlsxout.render_evaluations,
+            lazy("safeguard_qa.report.xlsxout", "render_evaluations"),
             binary=True,
         )
     )

@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from safeguard_qa.hookspecs import hookimpl
-from safeguard_qa.report import html, pack_markdown
-from safeguard_qa.report.base import Renderer
+from safeguard_qa.report.base import Renderer, lazy
 
 
 @hookimpl
@@ -20,7 +19,7 @@ def register_renderers(register: Callable[[Renderer], None]) -> None:
             "html",
             "the challenge-event pack as one printable, self-contained HTML file",
             ".html",
-            partnership=html.render_partnership,
+            partnership=lazy("safeguard_qa.report.html", "render_partnership"),
         )
     )
     register(
@@ -28,6 +27,6 @@ def register_renderers(register: Callable[[Renderer], None]) -> None:
             "pack-md",
             "the challenge-event pack in Markdown",
             ".md",
-            partnership=pack_markdown.render_pack,
+            partnership=lazy("safeguard_qa.report.pack_markdown", "render_pack"),
         )
     )

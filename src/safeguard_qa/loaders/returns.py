@@ -67,7 +67,7 @@ def load_return(
     if fmt in ("csv", "xlsx"):
         from safeguard_qa.io.tabular import read_tabular_return
 
-        return read_tabular_return(path, fmt, limits or Limits.from_env())
+        return read_tabular_return(path, fmt, limits or Limits.from_env(), registry=registry)
     raise ReturnError.single(
         str(path),
         "",

@@ -23,4 +23,4 @@ ShortText = Annotated[str, StringConstraints(max_length=500)]
 class Model(BaseModel):
     """Definitions: immutable, and unknown keys are an error (they are usually typos)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
