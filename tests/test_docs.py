@@ -50,3 +50,13 @@ def test_readme_shows_every_command() -> None:
     assert commands
     for command in commands:
         assert f"safeguard-qa {command}" in README, f"command {command} is not in the README"
+
+
+def test_readme_outcomes_example_is_valid() -> None:
+    import yaml
+
+    from safeguard_qa.models.outcomes import Outcomes
+
+    (block,) = [b for b in re.findall(r"```yaml\n(.*?)```", README, flags=re.S) if "outcomes:" in b]
+    outcomes = Outcomes.model_validate(yaml.safe_load(block))
+    assert outcomes.outcomes[0].decision == "rating_revised"
