@@ -26,6 +26,7 @@ import pluggy
 
 from safeguard_qa import hookspecs
 from safeguard_qa.errors import PluginError, UnknownFrameworkError
+from safeguard_qa.loaders.files import Limits
 from safeguard_qa.models.framework import Criterion, Framework
 from safeguard_qa.models.scale import Scale
 
@@ -248,7 +249,10 @@ class Registry:
             from safeguard_qa.loaders.framework import load_framework
 
             plugin_name, source = self._framework_sources[index]
-            framework = source if isinstance(source, Framework) else load_framework(source, self)
+            # installed frameworks are trusted: the limits set for returns do not apply
+            framework = (
+                source if isinstance(source, Framework) else load_framework(source, self, Limits())
+            )
             self._loaded[index] = framework
             self.owners[("frameworks", framework.id)] = plugin_name
         return framework

@@ -203,14 +203,13 @@ class Engine:
         flags: list[Flag] = []
         for active in self._rules:
             try:
-                findings = list(active.rule.check(ctx, active.params))
+                for finding in active.rule.check(ctx, active.params):
+                    flags.append(_flag(active, ret, finding, criteria, standard_of))
             except Exception as exc:
                 raise RuleError(
                     f"rule {active.rule.id} (plugin {active.plugin}) failed on return "
                     f"{ret.id}: {type(exc).__name__}: {exc}"
                 ) from exc
-            for finding in findings:
-                flags.append(_flag(active, ret, finding, criteria, standard_of))
         order = {cid: i for i, cid in enumerate(weights)}
         flags.sort(key=lambda f: (order.get(f.criterion or "", -1), f.rule, f.fingerprint))
         return flags
@@ -377,6 +376,10 @@ def _flag(
     standard_of: Mapping[str, Standard],
 ) -> Flag:
     rule = active.rule
+    if not isinstance(finding, Finding):
+        raise TypeError(f"check() yielded a {type(finding).__name__}, not a Finding")
+    if finding.criterion is not None and finding.criterion not in criteria:
+        raise ValueError(f"a finding names criterion {finding.criterion!r}, not in the framework")
     criterion = criteria.get(finding.criterion) if finding.criterion else None
     question = finding.question or rule.question
     if criterion is not None and criterion.challenge_questions:

@@ -81,6 +81,12 @@ def read_bytes(path: Path, limits: Limits) -> bytes:
 def read_text(path: Path, limits: Limits) -> str:
     """The file decoded as UTF-8 (a byte-order mark is allowed)."""
     data = read_bytes(path, limits)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError.single(
+            str(path),
+            "",
+            "the file is UTF-16 (Excel and Notepad call it 'Unicode'); save it as UTF-8",
+        )
     if b"\x00" in data:
         raise InputError.single(str(path), "", "expected a text file, found binary data")
     try:
@@ -97,27 +103,62 @@ def read_text(path: Path, limits: Limits) -> str:
 
 def parse_text(text: str, name: str, fmt: str, limits: Limits) -> Any:
     """Parse YAML or JSON text into plain data, bounded by ``limits.max_nodes``."""
+    try:
+        data = _parse(text, name, fmt)
+    except RecursionError:
+        raise InputError.single(
+            name, "", "the document is nested too deeply to be a return or framework"
+        ) from None
+    check_size(data, name, limits.max_nodes)
+    return data
+
+
+def _parse(text: str, name: str, fmt: str) -> Any:
     if fmt == "json":
         try:
-            data = json.loads(text)
+            return json.loads(text, parse_constant=_no_constant)
         except json.JSONDecodeError as exc:
             raise InputError.single(
                 name, f"line {exc.lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}"
             ) from None
-    else:
-        try:
-            data = yaml.load(text, Loader=_SafeLoader)
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark
-            place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-            problem = exc.problem or "invalid YAML"
-            if "could not determine a constructor" in str(exc):
-                problem = f"YAML tags that construct objects are not allowed ({problem})"
-            raise InputError.single(name, place, f"invalid YAML: {problem}") from None
-        except yaml.YAMLError as exc:
-            raise InputError.single(name, "", f"invalid YAML: {exc}") from None
-    check_size(data, name, limits.max_nodes)
-    return data
+        except ValueError as exc:  # NaN or Infinity, refused by _no_constant
+            raise InputError.single(name, "", f"invalid JSON: {exc}") from None
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = exc.problem or "invalid YAML"
+        if "could not determine a constructor" in str(exc):
+            problem = f"YAML tags that construct objects are not allowed ({problem})"
+        elif exc.context:
+            problem = f"{exc.context}, {problem}"
+        raise InputError.single(name, place, f"invalid YAML: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise InputError.single(name, "", f"invalid YAML: {exc}") from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON returns may hold")
+
+
+class _Loader(_SafeLoader):
+    """The safe loader, refusing a key repeated in one mapping: YAML would keep the last
+    value silently, and an officer's first answer would vanish."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[str] = set()
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value != "<<":
+                if key_node.value in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None,
+                        None,
+                        f"the key {key_node.value!r} appears twice in one mapping",
+                        key_node.start_mark,
+                    )
+                seen.add(key_node.value)
+        return super().construct_mapping(node, deep=deep)
 
 
 def check_size(data: Any, name: str, max_nodes: int) -> None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from safeguard_qa.errors import FrameworkError, Problem
+from safeguard_qa.errors import FrameworkError, InputError, Problem
 from safeguard_qa.loaders.files import Limits, load_document
 from safeguard_qa.loaders.messages import problems_from_validation
 from safeguard_qa.models.framework import Framework
@@ -28,15 +28,47 @@ def parse_framework(data: Any, file: str, registry: Registry | None = None) -> F
         raise FrameworkError.single(
             file, "", f"expected a mapping of framework fields, found {type(data).__name__}"
         )
+    duplicates = duplicate_ids(data, file)
     try:
         framework = Framework.model_validate(data)
     except ValidationError as exc:
-        raise FrameworkError(problems_from_validation(file, exc, data, Framework)) from None
+        problems = problems_from_validation(file, exc, data, Framework)
+        if duplicates:  # placed one by one below, instead of the model's single message
+            problems = [p for p in problems if "is used twice" not in p.message]
+        raise FrameworkError(duplicates + problems) from None
     if registry is not None:
         problems = check_framework_scales(framework, file, registry)
         if problems:
             raise FrameworkError(problems)
     return framework
+
+
+def duplicate_ids(data: dict[str, Any], file: str) -> list[Problem]:
+    """Every standard or criterion id used more than once, each at its place."""
+    problems: list[Problem] = []
+    standards_seen: set[str] = set()
+    criteria_seen: set[str] = set()
+    standards = data.get("standards")
+    for standard in standards if isinstance(standards, list) else []:
+        if not isinstance(standard, dict):
+            continue
+        sid = str(standard.get("id", ""))
+        if sid and sid in standards_seen:
+            problems.append(Problem(file, f"standard {sid}", f"standard id {sid!r} is used twice"))
+        standards_seen.add(sid)
+        criteria = standard.get("criteria")
+        for criterion in criteria if isinstance(criteria, list) else []:
+            cid = str(criterion.get("id", "")) if isinstance(criterion, dict) else ""
+            if cid and cid in criteria_seen:
+                problems.append(
+                    Problem(
+                        file,
+                        f"standard {sid} › criterion {cid}",
+                        f"criterion id {cid!r} is used twice",
+                    )
+                )
+            criteria_seen.add(cid)
+    return problems
 
 
 def check_framework_scales(framework: Framework, file: str, registry: Registry) -> list[Problem]:
@@ -65,4 +97,8 @@ def load_framework(
     path: Path, registry: Registry | None = None, limits: Limits | None = None
 ) -> Framework:
     """Read and validate a framework YAML or JSON file."""
-    return parse_framework(load_document(path, limits), str(path), registry)
+    try:
+        data = load_document(path, limits)
+    except InputError as exc:
+        raise FrameworkError(exc.problems) from None
+    return parse_framework(data, str(path), registry)

@@ -79,7 +79,7 @@ def check_policy(policy: Policy, registry: Registry, file: str) -> list[Problem]
 def load_policy(
     path: Path, registry: Registry | None = None, limits: Limits | None = None
 ) -> Policy:
-    return parse_policy(load_document(path, limits), str(path), registry)
+    return parse_policy(_read(path, limits, PolicyError), str(path), registry)
 
 
 def parse_outcomes(data: Any, file: str) -> Outcomes:
@@ -87,4 +87,12 @@ def parse_outcomes(data: Any, file: str) -> Outcomes:
 
 
 def load_outcomes(path: Path, limits: Limits | None = None) -> Outcomes:
-    return parse_outcomes(load_document(path, limits), str(path))
+    return parse_outcomes(_read(path, limits, OutcomesError), str(path))
+
+
+def _read(path: Path, limits: Limits | None, exc_type: type[InputError]) -> Any:
+    """The file's data; an unreadable file raises the loader's own error type."""
+    try:
+        return load_document(path, limits)
+    except InputError as exc:
+        raise exc_type(exc.problems) from None

@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from safeguard_qa.errors import Problem, ReturnError, UnknownFrameworkError, raise_if_errors
+from safeguard_qa.errors import (
+    InputError,
+    Problem,
+    ReturnError,
+    UnknownFrameworkError,
+    raise_if_errors,
+)
 from safeguard_qa.loaders.files import Limits, format_of, load_document
 from safeguard_qa.loaders.messages import problems_from_validation
 from safeguard_qa.models.framework import Criterion, Framework, Standard
@@ -58,6 +64,17 @@ def load_return(
     CSV and XLSX returns carry only criterion ids, so they need the ``registry`` only when
     a framework must be consulted; YAML and JSON never do.
     """
+    try:
+        return _load_return(path, limits, input_format, registry)
+    except ReturnError:
+        raise
+    except InputError as exc:  # unreadable (size, encoding, syntax): still a bad return
+        raise ReturnError(exc.problems) from None
+
+
+def _load_return(
+    path: Path, limits: Limits | None, input_format: str | None, registry: Registry | None
+) -> Return:
     fmt = input_format or format_of(path)
     if fmt in ("yaml", "json"):
         limits = limits or Limits.from_env()

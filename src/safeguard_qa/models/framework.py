@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from safeguard_qa.models.base import Identifier, Model, ShortText, Text
+from safeguard_qa.models.base import Identifier, Model, Number, ShortText, Text
 from safeguard_qa.models.scale import RAG, Scale
 
 
@@ -40,8 +40,8 @@ class NumericAnswer(Model):
     type: Literal["numeric"]
     unit: Literal["count", "percent"] = "percent"
     direction: Literal["higher_is_better", "lower_is_better"] = "higher_is_better"
-    green: float
-    amber: float
+    green: Number
+    amber: Number
 
     @model_validator(mode="after")
     def _thresholds_ordered(self) -> NumericAnswer:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Literal
 
 from pydantic import Field, model_validator
 
-from safeguard_qa.models.base import Identifier, Model, ShortText, Text
+from safeguard_qa.models.base import Date, Identifier, Model, ShortText, Text
 
 Decision = Literal["accepted", "rating_revised", "action_agreed", "dismissed"]
 
@@ -28,8 +27,8 @@ class Outcome(Model):
     decision: Decision
     reason: Text
     decided_by: ShortText
-    decided_on: date
-    expires: date | None = None
+    decided_on: Date
+    expires: Date | None = None
 
     @model_validator(mode="after")
     def _has_target(self) -> Outcome:

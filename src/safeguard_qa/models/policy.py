@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 from typing import Any
 
 from pydantic import Field, model_validator
 
-from safeguard_qa.models.base import Identifier, Model
+from safeguard_qa.models.base import Date, Identifier, Model
 
 
 class Severity(StrEnum):
@@ -64,7 +63,7 @@ class Policy(Model):
     depend on the day they are run.
     """
 
-    as_of: date | None = None
+    as_of: Date | None = None
     rollup: Rollup = Rollup()
     mean_bands: Bands = Bands(blue=0.95, green=0.6, amber=0.3)
     met_bands: Bands = Bands(green=0.9, amber=0.6)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from functools import cached_property
 from typing import Literal
 
 from pydantic import Field, model_validator
 
-from safeguard_qa.models.base import Identifier, Model, ShortText, Text
+from safeguard_qa.models.base import Date, Identifier, Model, Number, ShortText, Text
 
 
 class Agency(Model):
@@ -22,8 +21,8 @@ class Agency(Model):
 
 
 class Period(Model):
-    start: dt.date
-    end: dt.date
+    start: Date
+    end: Date
 
     @model_validator(mode="after")
     def _ordered(self) -> Period:
@@ -37,13 +36,13 @@ class SignOff(Model):
 
     name: ShortText
     role: ShortText
-    date: dt.date
+    date: Date
 
 
 class EvidenceItem(Model):
     description: Text
     reference: ShortText = ""
-    date: dt.date | None = None
+    date: Date | None = None
 
 
 ActionStatus = Literal["not_started", "in_progress", "complete"]
@@ -54,9 +53,9 @@ class Action(Model):
 
     description: Text
     owner: ShortText = ""
-    due: dt.date | None = None
+    due: Date | None = None
     status: ActionStatus = "not_started"
-    completed: dt.date | None = None
+    completed: Date | None = None
 
     @model_validator(mode="after")
     def _completion_consistent(self) -> Action:
@@ -74,7 +73,7 @@ class Response(Model):
 
     criterion: Identifier
     rating: Identifier | None = None
-    value: float | None = None
+    value: Number | None = None
     moderated: Identifier | None = None
     evidence: tuple[EvidenceItem, ...] = ()
     commentary: Text = ""
@@ -88,8 +87,8 @@ class Return(Model):
     framework_version: Identifier
     agency: Agency
     period: Period
-    deadline: dt.date | None = None
-    submitted: dt.date | None = None
+    deadline: Date | None = None
+    submitted: Date | None = None
     sign_off: SignOff | None = None
     responses: tuple[Response, ...] = Field(default=(), max_length=5000)
 
