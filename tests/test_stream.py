@@ -85,3 +85,19 @@ def test_peer_counts_leave_out_the_agency_itself() -> None:
     assert stats.others("fw", "c", 1.0) == (2, 0.0)
     assert stats.others("fw", "c", 0.0) == (2, 0.5)
     assert stats.others("fw", "other", None) == (0, None)
+
+
+@pytest.mark.parametrize("name", ["json", "table", "csv", "markdown"])
+def test_text_formats_stream_and_stream_the_same_text(
+    registry: Registry, partnership: Any, name: str
+) -> None:
+    """A folder of any size is written as it is evaluated: these formats must stream, and
+    streaming must not change a byte."""
+    current, _ = partnership
+    evaluations = list(iter_evaluations(current, engine=Engine(registry)))
+    renderer = registry.renderers[name]
+    assert renderer.stream is not None
+    assert renderer.evaluations is not None
+    options = RenderOptions()
+    streamed = "".join(renderer.stream(iter(evaluations), len(evaluations), options))
+    assert streamed == renderer.evaluations(evaluations, options)

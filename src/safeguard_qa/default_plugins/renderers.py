@@ -1,4 +1,4 @@
-"""Built-in output formats."""
+"""Built-in output formats: the terminal table and the stable JSON form."""
 
 from __future__ import annotations
 
@@ -11,7 +11,21 @@ from safeguard_qa.report.base import Renderer
 
 @hookimpl
 def register_renderers(register: Callable[[Renderer], None]) -> None:
-    register(Renderer("table", "text tables for the terminal", ".txt", table.render_evaluations))
     register(
-        Renderer("json", "the stable JSON form of the results", ".json", jsonout.render_evaluations)
+        Renderer(
+            "table",
+            "text tables for the terminal",
+            ".txt",
+            table.render_evaluations,
+            stream=table.stream_evaluations,
+        )
+    )
+    register(
+        Renderer(
+            "json",
+            "the stable JSON form of the results",
+            ".json",
+            jsonout.render_evaluations,
+            stream=jsonout.stream_evaluations,
+        )
     )

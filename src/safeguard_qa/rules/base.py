@@ -80,10 +80,22 @@ class PeerStats:
     """
 
     counts: Mapping[tuple[str, str], Mapping[float, int]] = field(default_factory=dict)
+    _known: dict[tuple[str, str, float | None], tuple[int, float | None]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def others(self, framework: str, criterion: str, own: float | None) -> tuple[int, float | None]:
         """The number of other agencies scored on the criterion and their median score,
         leaving out one agency with score ``own`` (the one being evaluated)."""
+        key = (framework, criterion, own)
+        known = self._known.get(key)
+        if known is None:
+            known = self._known[key] = self._others(framework, criterion, own)
+        return known
+
+    def _others(
+        self, framework: str, criterion: str, own: float | None
+    ) -> tuple[int, float | None]:
         counts = dict(self.counts.get((framework, criterion), {}))
         if own is not None and counts.get(own, 0) > 0:
             counts[own] -= 1
