@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from safeguard_qa.engine.rollup import POINTS, Items
+from safeguard_qa.engine.rollup import POINTS, SCORE_DIGITS, Items
 from safeguard_qa.errors import (
     OutcomesError,
     PolicyError,
@@ -328,7 +328,7 @@ class Engine:
         if not items:
             return None, None
         rag, score = combine(items, self.policy)
-        return rag, round(score, 6)
+        return rag, round(score, SCORE_DIGITS)
 
 
 def _view(

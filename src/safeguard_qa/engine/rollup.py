@@ -6,6 +6,7 @@ score from 0 to 1. Scores are RAG points: red 0, amber 1/3, green 2/3, blue 1.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -37,9 +38,17 @@ def band(score: float, bands: Bands) -> RAG:
     return RAG.RED
 
 
+SCORE_DIGITS = 6
+"""Scores are reported, and banded, rounded to this many decimals, so a reported score and
+its band always agree."""
+
+
 def weighted_points(items: Items) -> float:
-    total = sum(weight for _, weight in items)
-    return sum(POINTS[rag] * weight for rag, weight in items) / total
+    """The weighted mean of RAG points, whatever the order of the items: ranks are whole
+    thirds and ``fsum`` adds exactly, so a mean of exactly 0.6 is 0.6, never 0.5999..."""
+    total = math.fsum(weight for _, weight in items)
+    thirds = math.fsum(rag.rank * weight for rag, weight in items)
+    return round(thirds / (3 * total), SCORE_DIGITS)
 
 
 def worst_of(items: Items, policy: Policy) -> tuple[RAG, float]:
@@ -53,9 +62,9 @@ def weighted_mean(items: Items, policy: Policy) -> tuple[RAG, float]:
 
 
 def percentage_met(items: Items, policy: Policy) -> tuple[RAG, float]:
-    total = sum(weight for _, weight in items)
-    met = sum(weight for rag, weight in items if rag.rank >= RAG.GREEN.rank)
-    share = met / total
+    total = math.fsum(weight for _, weight in items)
+    met = math.fsum(weight for rag, weight in items if rag.rank >= RAG.GREEN.rank)
+    share = round(met / total, SCORE_DIGITS)
     return band(share, policy.met_bands), share
 
 
