@@ -52,10 +52,14 @@ class CriterionView:
     self_rag: RAG | None
     not_applicable: bool
     value_rag: RAG | None = None
+    answered: bool = field(init=False)
+    """Rated, N/A, or (for a narrative criterion) given commentary."""
+    claims_met: bool = field(init=False)
+    """Rated green or better by the agency."""
 
-    @property
-    def answered(self) -> bool:
-        return (
+    def __post_init__(self) -> None:
+        # computed once here: every rule reads them for every criterion
+        answered = (
             self.self_rag is not None
             or self.not_applicable
             or (
@@ -64,11 +68,9 @@ class CriterionView:
                 and bool(self.response.commentary.strip())
             )
         )
-
-    @property
-    def claims_met(self) -> bool:
-        """Rated green or better by the agency."""
-        return self.self_rag is not None and self.self_rag.rank >= RAG.GREEN.rank
+        object.__setattr__(self, "answered", answered)
+        claims = self.self_rag is not None and self.self_rag.rank >= RAG.GREEN.rank
+        object.__setattr__(self, "claims_met", claims)
 
 
 @dataclass(frozen=True, slots=True)
