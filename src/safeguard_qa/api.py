@@ -87,7 +87,7 @@ def iter_evaluations(
     counts: dict[tuple[str, str], dict[float, int]] = defaultdict(lambda: defaultdict(int))
     keep = len(paths) <= keep_in_memory
     for path in paths:
-        ret = _checked(path, registry, input_format, limits, problems)
+        ret = load_checked(path, registry, input_format, limits, problems)
         if ret is None:
             continue
         if engine.needs_peers:
@@ -96,7 +96,7 @@ def iter_evaluations(
             kept[path] = ret
     previous_by_agency: dict[str, Path] = {}
     for path in previous_paths:
-        ret = _checked(path, registry, input_format, limits, problems)
+        ret = load_checked(path, registry, input_format, limits, problems)
         if ret is not None:
             previous_by_agency[ret.agency.id] = path
     if problems:
@@ -115,13 +115,14 @@ def iter_evaluations(
         )
 
 
-def _checked(
+def load_checked(
     path: Path,
     registry: Registry,
     input_format: str | None,
     limits: Limits | None,
     problems: list[Problem],
 ) -> Return | None:
+    # for reading many files and reporting every problem at the end, before any result
     """The return in ``path`` if it loads and fits its framework; otherwise None, with its
     errors added to ``problems``."""
     try:

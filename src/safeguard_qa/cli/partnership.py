@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from safeguard_qa.api import load_checked
 from safeguard_qa.cli import ExitCode
 from safeguard_qa.cli.common import (
     check_not_inputs,
@@ -18,7 +19,7 @@ from safeguard_qa.cli.common import (
 from safeguard_qa.errors import InputError, Problem, ReturnError
 from safeguard_qa.loaders.expected import load_expected
 from safeguard_qa.loaders.policy import load_outcomes, load_policy
-from safeguard_qa.loaders.returns import INPUT_FORMATS, check_return, load_return
+from safeguard_qa.loaders.returns import INPUT_FORMATS
 from safeguard_qa.models.returns import Return
 from safeguard_qa.plugins import Registry
 from safeguard_qa.report.base import RenderOptions
@@ -117,12 +118,10 @@ def load_returns(paths: list[Path], registry: Registry, input_format: str | None
     problems: list[Problem] = []
     first_file: dict[str, Path] = {}
     for path in progress(paths, "reading"):
-        try:
-            ret = load_return(path, input_format=input_format, registry=registry)
-        except InputError as exc:
-            problems.extend(exc.problems)
+        ret = load_checked(path, registry, input_format, None, problems)
+        if ret is None:
             continue
-        found = [p for p in check_return(ret, registry, str(path)) if p.level == "error"]
+        found: list[Problem] = []
         if ret.agency.id in first_file:
             found.append(
                 Problem(
