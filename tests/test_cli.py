@@ -266,7 +266,8 @@ def test_evaluate_does_not_import_excel_or_html_support() -> None:
     """Start-up time matters for one-return runs: formats nobody asked for stay unloaded."""
     code = (
         "import sys; from safeguard_qa.cli import main; "
-        "main(['--no-entry-points', 'evaluate', 'examples/returns/police.yaml', '-o', '/dev/null']); "
+        "main(['--no-entry-points', 'evaluate', 'examples/returns/police.yaml', "
+        "'-o', '/dev/null']); "
         "print(sorted(m for m in ('openpyxl', 'jinja2') if m in sys.modules))"
     )
     result = subprocess.run(
