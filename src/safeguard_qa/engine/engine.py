@@ -36,8 +36,8 @@ from safeguard_qa.models.results import (
     Ratings,
     StandardResult,
 )
-from safeguard_qa.models.returns import Return
-from safeguard_qa.models.scale import NA, RAG, Scale
+from safeguard_qa.models.returns import Response, Return
+from safeguard_qa.models.scale import NA, RAG, Level, Scale
 from safeguard_qa.plugins import Registry
 from safeguard_qa.rules.base import CriterionView, Finding, PeerStats, ReturnContext, Rule
 
@@ -128,9 +128,15 @@ class Engine:
         return PeerStats({key: dict(value) for key, value in counts.items()})
 
     def add_peer(self, counts: dict[tuple[str, str], dict[float, int]], ret: Return) -> None:
-        for view in self.views(ret):
-            if view.self_rag is not None:
-                counts[(ret.framework, view.criterion.id)][POINTS[view.self_rag]] += 1
+        """Count one return's self ratings into ``counts`` (only the ratings: this runs over
+        every return before any is evaluated)."""
+        responses = ret.by_criterion
+        for criterion, _, scale in self._plan(self.framework_for(ret), ret):
+            response = responses.get(criterion.id)
+            if response is not None:
+                self_rag = _self_rating(criterion, scale, response)[1]
+                if self_rag is not None:
+                    counts[(ret.framework, criterion.id)][POINTS[self_rag]] += 1
 
     # --- evaluation ---------------------------------------------------------------------
 
@@ -332,13 +338,22 @@ class Engine:
 
 
 def _view(
-    criterion: Criterion, standard: Standard, scale: Scale | None, response: Any
+    criterion: Criterion, standard: Standard, scale: Scale | None, response: Response | None
 ) -> CriterionView:
     if response is None:
         return CriterionView(criterion, standard, None, scale, None, None, False)
+    level, self_rag, value_rag, na = _self_rating(criterion, scale, response)
+    return CriterionView(criterion, standard, response, scale, level, self_rag, na, value_rag)
+
+
+def _self_rating(
+    criterion: Criterion, scale: Scale | None, response: Response
+) -> tuple[Level | None, RAG | None, RAG | None, bool]:
+    """The level answered, the self RAG, the RAG of the figure (indicators) and whether
+    the answer is N/A. A numeric indicator with no rating is rated by its figure."""
     rating = response.rating
     if rating is not None and rating.casefold() == NA:
-        return CriterionView(criterion, standard, response, scale, None, None, True)
+        return None, None, None, True
     level = scale.level(rating) if (scale is not None and rating is not None) else None
     self_rag = level.rag if level is not None else None
     value_rag = None
@@ -347,7 +362,7 @@ def _view(
         value_rag = answer.rag(response.value)
         if self_rag is None:
             self_rag = value_rag
-    return CriterionView(criterion, standard, response, scale, level, self_rag, False, value_rag)
+    return level, self_rag, value_rag, False
 
 
 def _capped(rag: RAG | None, caps: Iterable[RAG]) -> RAG | None:
