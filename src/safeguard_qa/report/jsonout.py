@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import textwrap
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -39,6 +38,7 @@ def stream_evaluations(
     first = True
     for ev in evaluations:
         body = json.dumps(ev.model_dump(mode="json"), indent=2, ensure_ascii=False, allow_nan=False)
-        yield ("[\n" if first else ",\n") + textwrap.indent(body, "  ")
+        # JSON text has no blank lines, so this indents exactly as textwrap.indent would
+        yield ("[\n  " if first else ",\n  ") + body.replace("\n", "\n  ")
         first = False
     yield "[]\n" if first else "\n]\n"
