@@ -18,8 +18,8 @@ Level = Literal["error", "warning"]
 class Problem:
     """One thing wrong with an input file.
 
-    ``place`` is a human path to the item, e.g. ``standard S11-3 › criterion 3.2 › rating``;
-    ``found`` and ``expected`` say what was there and what should have been.
+    ``place`` is a human path to the item, e.g. ``standard S11-3 › criterion S11-3.2 ›
+    rating`` (or a line and column); ``message`` says what was found and what was expected.
     """
 
     file: str

@@ -83,10 +83,6 @@ class Engine:
         self._plans: dict[tuple[str, str, str, str | None], _Plan] = {}
 
     @property
-    def rule_ids(self) -> list[str]:
-        return [active.rule.id for active in self._rules]
-
-    @property
     def needs_peers(self) -> bool:
         """Whether any enabled rule compares an agency with its peers."""
         return any(active.rule.needs_peers for active in self._rules)
@@ -322,11 +318,8 @@ class Engine:
         fields["self_rag"], fields["self_score"] = self._combine(combine, self_items)
         fields["assured_rag"], fields["assured_score"] = self._combine(combine, assured_items)
         if any(p.moderated_rag is not None for p in parts):
-            moderated_items: Items = [
-                (p.moderated_rag or p.assured_rag, weight(p))  # type: ignore[misc]
-                for p in parts
-                if (p.moderated_rag or p.assured_rag) is not None
-            ]
+            settled = [(p.moderated_rag or p.assured_rag, weight(p)) for p in parts]
+            moderated_items: Items = [(rag, w) for rag, w in settled if rag is not None]
             fields["moderated_rag"], _ = self._combine(combine, moderated_items)
         return fields
 

@@ -21,7 +21,7 @@ from safeguard_qa.errors import (
     UnknownFrameworkError,
     raise_if_errors,
 )
-from safeguard_qa.loaders.files import Limits, format_of, load_document
+from safeguard_qa.loaders.files import Limits, format_of
 from safeguard_qa.loaders.messages import problems_from_validation
 from safeguard_qa.models.framework import Criterion, Framework, Standard
 from safeguard_qa.models.returns import Response, Return
@@ -91,11 +91,6 @@ def _load_return(
         f"cannot tell the format from {path.suffix or 'no extension'!r}; expected one of "
         f".yaml, .yml, .json, .csv, .xlsx (or pass --input-format)",
     )
-
-
-def load_document_return(path: Path, limits: Limits | None = None) -> Return:
-    """A YAML or JSON return (the formats that need no framework to read)."""
-    return parse_return(load_document(path, limits), str(path))
 
 
 def check_return(ret: Return, registry: Registry, file: str = "") -> list[Problem]:

@@ -114,14 +114,14 @@ class EvidenceStale(Rule):
         for view in ctx.items:
             if view.response is None:
                 continue
-            dated = [item for item in view.response.evidence if item.date is not None]
-            if dated and all(item.date < cutoff for item in dated):  # type: ignore[operator]
-                newest = max(item.date for item in dated)  # type: ignore[type-var]
+            dated = [(item, item.date) for item in view.response.evidence if item.date is not None]
+            newest = max((day for _, day in dated), default=None)
+            if newest is not None and newest < cutoff:
                 yield Finding(
                     f"the newest evidence is dated {newest}, older than {params.max_age_days} "
                     f"days at {ctx.as_of}",
                     view.criterion.id,
-                    evidence=tuple(f"{i.description} ({i.date})" for i in dated),
+                    evidence=tuple(f"{item.description} ({day})" for item, day in dated),
                     caps=RAG.AMBER if view.claims_met else None,
                 )
 
