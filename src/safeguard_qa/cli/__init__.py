@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import signal
 import sys
+import threading
+import traceback
 from collections.abc import Sequence
 from enum import IntEnum
 from pathlib import Path
@@ -22,6 +26,7 @@ class ExitCode(IntEnum):
     OK = 0
     FLAGS = 1
     BAD_INPUT = 2
+    INTERNAL_ERROR = 3
     INTERRUPTED = 130
 
 
@@ -65,6 +70,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(BaseException):
+    """Raised from a SIGTERM or SIGHUP handler, so that half-written output is removed on
+    the way out exactly as it is for Ctrl-C."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated(signum)
+
+
+def install_signal_handlers() -> None:
+    """Turn SIGTERM and SIGHUP into an exception (main thread only; elsewhere, e.g. when
+    the CLI is called from a worker thread, the process's own handling stays)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _terminate)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -72,6 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="safeguard-qa: %(message)s",
     )
+    install_signal_handlers()
     try:
         code = int(args.func(args))
     except InputError as exc:
@@ -81,13 +106,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SafeguardQAError as exc:
         print(f"error: {exc}", file=sys.stderr)
         code = ExitCode.BAD_INPUT
+    except BrokenPipeError:
+        # the reader went away (``... | head``): stop quietly, and keep Python from
+        # complaining again when it flushes stdout at exit
+        quiet_stdout()
+        code = ExitCode.OK
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
         code = ExitCode.BAD_INPUT
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Terminated):
         code = ExitCode.INTERRUPTED
+    except Exception as exc:
+        # Not the user's input. The message stays one line and names only the type: an
+        # exception's text may quote return content, which can be sensitive.
+        if args.verbose:
+            traceback.print_exc()
+        print(
+            f"internal error: {type(exc).__name__} (run with -v for the traceback; "
+            "please report it)",
+            file=sys.stderr,
+        )
+        code = ExitCode.INTERNAL_ERROR
     return code
+
+
+def quiet_stdout() -> None:
+    """Point stdout at the null device so the interpreter's final flush cannot fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def run() -> None:  # pragma: no cover - console-script entry point

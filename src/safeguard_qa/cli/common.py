@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -86,10 +87,18 @@ def track(items: Iterable[T], total: int, label: str) -> Iterator[T]:
 
 
 def write_output(path: Path | None, data: str | bytes | Iterable[str]) -> None:
-    """Write to stdout, or to ``path`` atomically: a temporary file renamed into place,
-    so a failure (even half-way through a stream of chunks) never leaves half a report."""
+    """Write to stdout, or to ``path``.
+
+    A regular file (or a new one) is written atomically: a temporary file beside it,
+    renamed into place, so a failure or a signal half-way through a stream of chunks never
+    leaves half a report. Anything else that already exists (a device such as /dev/null, a
+    FIFO, /dev/stdout) is written directly and never replaced: renaming over it would
+    replace the device itself when run as root.
+    """
     chunks: Iterable[str | bytes] = [data] if isinstance(data, str | bytes) else data
     if path is None:
+        if sys.stdout is None:  # started with stdout closed (``>&-``)
+            raise InputError.single("stdout", "", "standard output is closed; give -o FILE")
         for chunk in chunks:
             if isinstance(chunk, bytes):
                 raise InputError.single(
@@ -97,16 +106,43 @@ def write_output(path: Path | None, data: str | bytes | Iterable[str]) -> None:
                 )
             sys.stdout.write(chunk)
         return
+    kind = output_kind(path)
+    if kind == "special":
+        with open(path, "wb") as handle:
+            for chunk in chunks:
+                handle.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
+    mode = 0o666 & ~current_umask()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             for chunk in chunks:
                 handle.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def output_kind(path: Path) -> str:
+    """``"file"`` for a regular file or a new one, ``"special"`` for a device, FIFO or
+    socket that exists; a folder is refused."""
+    try:
+        info = os.stat(path)  # follows symlinks: /dev/stdout is a link to a descriptor
+    except FileNotFoundError:
+        return "file"
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError.single(str(path), "", "this is a folder; expected a file name for -o")
+    return "file" if stat.S_ISREG(info.st_mode) else "special"
+
+
+def current_umask() -> int:
+    """The process umask (reading it means setting it: put it straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def check_not_inputs(output: Path | None, inputs: Iterable[Path]) -> None:

@@ -189,7 +189,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         )
     paths = expand_inputs(args.returns, args.input_format)
     previous_paths = expand_inputs(args.previous, args.input_format) if args.previous else []
-    check_not_inputs(args.output, [*paths, *previous_paths])
+    settings = [p for p in (args.policy, args.outcomes) if p is not None]
+    check_not_inputs(args.output, [*paths, *previous_paths, *settings])
     policy = load_policy(args.policy, registry) if args.policy else None
     outcomes = load_outcomes(args.outcomes) if args.outcomes else None
     engine = Engine(registry, policy, policy_file=str(args.policy or "policy"))
