@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from safeguard_qa.errors import FrameworkError, InputError, Problem
 from safeguard_qa.loaders.files import Limits, load_document
 from safeguard_qa.loaders.messages import problems_from_validation
-from safeguard_qa.models.framework import Framework
+from safeguard_qa.models.framework import Criterion, Framework
 
 if TYPE_CHECKING:
     from safeguard_qa.plugins import Registry
@@ -72,7 +72,8 @@ def duplicate_ids(data: dict[str, Any], file: str) -> list[Problem]:
 
 
 def check_framework_scales(framework: Framework, file: str, registry: Registry) -> list[Problem]:
-    """Every scale the framework names must be installed."""
+    """Every scale the framework names must be installed, and every descriptor must name a
+    level of its criterion's scale."""
     installed = ", ".join(sorted(registry.scales))
     problems: list[Problem] = []
     if isinstance(framework.scale, str) and framework.scale not in registry.scales:
@@ -90,7 +91,34 @@ def check_framework_scales(framework: Framework, file: str, registry: Registry) 
                         f"unknown scale {answer.scale!r}; installed: {installed}",
                     )
                 )
+            problems.extend(check_descriptors(framework, standard.id, criterion, file, registry))
     return problems
+
+
+def check_descriptors(
+    framework: Framework, standard_id: str, criterion: Criterion, file: str, registry: Registry
+) -> list[Problem]:
+    """Descriptors keyed by level ids of the scale the criterion is rated on."""
+    if not criterion.descriptors:
+        return []
+    place = f"standard {standard_id} › criterion {criterion.id} › descriptors"
+    answer = criterion.answer
+    if answer.type not in ("rating", "yes_no"):
+        return [Problem(file, place, f"a {answer.type} item has no levels to describe")]
+    scale = registry.scale_for(framework, criterion)
+    if scale is None:  # reported above as an unknown scale
+        return []
+    known = scale.level_ids()
+    return [
+        Problem(
+            file,
+            f"{place} › {level}",
+            f"{level!r} is not a level of the {scale.id} scale; expected one of "
+            + ", ".join(known),
+        )
+        for level in criterion.descriptors
+        if scale.level(level) is None
+    ]
 
 
 def load_framework(

@@ -69,6 +69,9 @@ class Criterion(Model):
 
     ``mandatory``: a response is required. ``statutory``: the item reflects a statutory duty,
     so N/A is challenged. ``applies_to``: agency types or sectors it is asked of (empty: all).
+    ``descriptors``: what each level of the scale looks like for this item, by level id;
+    with ``descriptors_cumulative`` each level also includes the descriptors of the levels
+    below it (as in templates where green is "all of amber, and more").
     """
 
     id: Identifier
@@ -83,6 +86,8 @@ class Criterion(Model):
     tags: tuple[Identifier, ...] = ()
     applies_to: tuple[Identifier, ...] = ()
     answer: Answer = RatingAnswer()
+    descriptors: dict[Identifier, Text] = Field(default_factory=dict)
+    descriptors_cumulative: bool = False
 
     def applies(self, agency_type: str, sector: str | None) -> bool:
         return not self.applies_to or agency_type in self.applies_to or sector in self.applies_to
@@ -106,11 +111,14 @@ class Framework(Model):
     """A complete set of standards with its rating scale.
 
     ``scale`` names an installed scale or defines one inline. ``applies_to`` lists the
-    agency types or sectors the framework is meant for (empty: any).
+    agency types or sectors the framework is meant for (empty: any). ``kind`` says what is
+    answered against it: an agency's self-assessment return (the default), or a case-file
+    audit tool whose criteria are the practice domains each case is graded on.
     """
 
     id: Identifier
     version: Identifier
+    kind: Literal["self_assessment", "audit_tool"] = "self_assessment"
     title: ShortText
     description: Text = ""
     legal_basis: tuple[ShortText, ...] = Field(min_length=1)
