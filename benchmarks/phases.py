@@ -138,7 +138,7 @@ def phase_partnership(root: Path, part: str = "0/1") -> Figures:
     partnership summary and render the HTML pack, one partnership at a time. ``part`` "i/n"
     takes every n-th partnership from the i-th, so n processes can share the work."""
     try:
-        from safeguard_qa.report.partnership import build_partnership
+        from safeguard_qa.analysis.partnership import build_partnership
     except ImportError:
         return {"available": False}
     from safeguard_qa.engine import Engine

@@ -16,7 +16,7 @@ from safeguard_qa import Engine, InputError, load_outcomes, load_policy, load_re
 from safeguard_qa.loaders.expected import load_expected
 from safeguard_qa.loaders.returns import check_return, load_return
 from safeguard_qa.report.base import RenderOptions
-from safeguard_qa.report.partnership import evaluate_partnership
+from safeguard_qa.analysis.partnership import evaluate_partnership
 from safeguard_qa.report.table import render_evaluation
 
 HERE = Path(__file__).resolve().parent

@@ -118,6 +118,11 @@ def _special_files() -> dict[str, int]:
 
 
 CACHES = (".venv", ".hypothesis", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".coverage")
+SOURCES = ("src/", "tests/", "examples/", "standards/", "schemas/", "plugins/", "benchmarks/")
+STRICT = os.environ.get("SAFEGUARD_QA_STRICT_REPO_CHECK") == "1"
+"""CI sets it: then any change to the repository during the run fails. Otherwise only new
+files outside the source folders (e.g. an ``out/`` a subprocess wrote) do, so that people
+can edit sources while the suite runs."""
 
 
 def _repo_state() -> list[str]:
@@ -134,7 +139,10 @@ def _repo_state() -> list[str]:
     return [
         line
         for line in lines
-        if not line[3:].startswith(CACHES) and "__pycache__" not in line and ".egg-info" not in line
+        if not line[3:].startswith(CACHES)
+        and "__pycache__" not in line
+        and ".egg-info" not in line
+        and (STRICT or (line[:2] in ("??", "!!") and not line[3:].startswith(SOURCES)))
     ]
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from safeguard_qa.analysis.partnership import PartnershipReport
 from safeguard_qa.cli import main
 from safeguard_qa.engine.engine import Engine
 from safeguard_qa.loaders.policy import load_outcomes, load_policy
@@ -21,7 +22,6 @@ from safeguard_qa.plugins import Registry
 from safeguard_qa.report import html, pack_markdown
 from safeguard_qa.report.base import RenderOptions
 from safeguard_qa.report.pack_markdown import md
-from safeguard_qa.report.partnership import PartnershipReport
 from tests.factories import build
 from tests.test_partnership import (
     INJECTION,

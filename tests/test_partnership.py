@@ -16,6 +16,11 @@ from typing import Any
 import pytest
 import yaml
 
+from safeguard_qa.analysis.partnership import (
+    PartnershipReport,
+    build_partnership,
+    evaluate_partnership,
+)
 from safeguard_qa.cli import main
 from safeguard_qa.errors import InputError
 from safeguard_qa.loaders.expected import load_expected, parse_expected
@@ -28,11 +33,6 @@ from safeguard_qa.report.base import RenderOptions
 from safeguard_qa.report.html import render_partnership
 from safeguard_qa.report.jsonout import dumps
 from safeguard_qa.report.pack_markdown import render_pack
-from safeguard_qa.report.partnership import (
-    PartnershipReport,
-    build_partnership,
-    evaluate_partnership,
-)
 from tests.factories import build, clean_return_data, with_changes
 
 SIGNER = "Jane Q. Signer"

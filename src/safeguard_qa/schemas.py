@@ -10,13 +10,13 @@ import json
 
 from pydantic import BaseModel
 
+from safeguard_qa.analysis.partnership import PartnershipReport
 from safeguard_qa.models.framework import Framework
 from safeguard_qa.models.outcomes import Outcomes
 from safeguard_qa.models.partnership import ExpectedAgencies
 from safeguard_qa.models.policy import Policy
 from safeguard_qa.models.results import Evaluation
 from safeguard_qa.models.returns import Return
-from safeguard_qa.report.partnership import PartnershipReport
 
 SCHEMAS: dict[str, type[BaseModel]] = {
     "framework": Framework,

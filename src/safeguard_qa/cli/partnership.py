@@ -26,7 +26,7 @@ from safeguard_qa.report.base import RenderOptions
 from safeguard_qa.report.jsonout import dumps
 
 if TYPE_CHECKING:
-    from safeguard_qa.report.partnership import PartnershipReport
+    from safeguard_qa.analysis.partnership import PartnershipReport
 
 Render = Callable[["PartnershipReport", RenderOptions], str | bytes]
 
@@ -54,6 +54,12 @@ def add_parser(sub: Any) -> None:
         help="the previous cycle's returns (folder or files), for the trend; repeatable",
     )
     parser.add_argument("--policy", type=Path, help="policy YAML (default: the built-in policy)")
+    parser.add_argument(
+        "--previous-policy",
+        type=Path,
+        help="the previous cycle's policy YAML (default: this policy, with each previous "
+        "return judged as at its own submission date, never at this cycle's as_of)",
+    )
     parser.add_argument("--outcomes", type=Path, help="challenge outcomes YAML")
     parser.add_argument(
         "--self",
@@ -72,13 +78,17 @@ def add_parser(sub: Any) -> None:
 
 
 def cmd_partnership(args: argparse.Namespace) -> int:
-    from safeguard_qa.report.partnership import evaluate_partnership
+    from safeguard_qa.analysis.partnership import evaluate_partnership
 
     registry = registry_from(args)
     render = renderer_for(args.format, registry)
     paths = expand_inputs(args.returns, args.input_format)
     previous_paths = expand_inputs(args.previous, args.input_format) if args.previous else []
-    settings = [p for p in (args.expected, args.policy, args.outcomes) if p is not None]
+    settings = [
+        p
+        for p in (args.expected, args.policy, args.previous_policy, args.outcomes)
+        if p is not None
+    ]
     check_not_inputs(args.output, [*paths, *previous_paths, *settings])
     report = evaluate_partnership(
         load_returns(paths, registry, args.input_format),
@@ -88,6 +98,9 @@ def cmd_partnership(args: argparse.Namespace) -> int:
         previous_returns=load_returns(previous_paths, registry, args.input_format),
         outcomes=load_outcomes(args.outcomes) if args.outcomes else None,
         policy_file=str(args.policy or "policy"),
+        previous_policy=load_policy(args.previous_policy, registry)
+        if args.previous_policy
+        else None,
     )
     write_output(args.output, render(report, RenderOptions(show_self=args.show_self)))
     return ExitCode.OK

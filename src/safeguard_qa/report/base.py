@@ -11,7 +11,7 @@ from safeguard_qa.models.policy import Severity
 from safeguard_qa.models.results import Evaluation
 
 if TYPE_CHECKING:
-    from safeguard_qa.report.partnership import PartnershipReport
+    from safeguard_qa.analysis.partnership import PartnershipReport
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,9 +13,9 @@ from functools import cache
 
 import jinja2
 
+from safeguard_qa.analysis.partnership import PartnershipReport
 from safeguard_qa.models.scale import RAG
 from safeguard_qa.report.base import RenderOptions
-from safeguard_qa.report.partnership import PartnershipReport
 
 _RAG_LETTER = {RAG.RED: "R", RAG.AMBER: "A", RAG.GREEN: "G", RAG.BLUE: "B"}
 _MONTHS = (

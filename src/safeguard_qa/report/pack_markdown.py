@@ -11,10 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from safeguard_qa.models.results import Ratings
-from safeguard_qa.report.base import RenderOptions
-from safeguard_qa.report.html import label, long_date, percent, rag_label, rag_letter
-from safeguard_qa.report.partnership import (
+from safeguard_qa.analysis.partnership import (
     AgencyPack,
     AgendaItem,
     EvidenceNote,
@@ -22,6 +19,9 @@ from safeguard_qa.report.partnership import (
     HeatCell,
     PartnershipReport,
 )
+from safeguard_qa.models.results import Ratings
+from safeguard_qa.report.base import RenderOptions
+from safeguard_qa.report.html import label, long_date, percent, rag_label, rag_letter
 
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _MARKDOWN = re.compile(r"([\\`*_\[\]|~])")
