@@ -64,6 +64,30 @@ def test_neutralise() -> None:
         "'\rx",
     ]
     assert neutralise("plain = text") == "plain = text"
+    assert neutralise(" plain") == " plain"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\uff1dHYPERLINK()",  # full-width =
+        "\uff0b1",  # full-width +
+        "\uff0d1",  # full-width -
+        "\uff20SUM(A1)",  # full-width @
+        "\u22121",  # minus sign
+        "\ufe66cmd",  # small equals
+        "\u2013 1",  # en dash
+        " =1+1",
+        "\n=1+1",
+        "\u00a0=1+1",  # no-break space
+        "\ufeff=1+1",  # byte-order mark
+        "\x0b=1+1",  # vertical tab
+        "\u200b\u202e=1+1",  # zero-width space, right-to-left override
+        "\u3000+1",  # ideographic space
+    ],
+)
+def test_neutralise_sees_through_look_alikes_and_leading_invisibles(text: str) -> None:
+    assert neutralise(text) == "'" + text
 
 
 def test_csv_export_neutralises_formulas_from_returns(
@@ -124,7 +148,7 @@ def test_junit_fails_each_flag_at_or_above_fail_on(
     root = ET.fromstring(_render(registry, "junit", evaluations, fail_on=Severity(fail_on)))
     found = root.findall(".//failure")
     assert len(found) == failures
-    assert root.get("failures") == str(failures)
+    assert sum(int(suite.get("failures", "")) for suite in root.iter("testsuite")) == failures
     missing = next(f for f in found if f.get("type") == "evidence-missing")
     assert missing.get("message") == "[high] rated Green with no evidence"
     assert "Question: " in (missing.text or "")
@@ -146,7 +170,23 @@ def test_junit_survives_characters_xml_cannot_hold(registry: Registry) -> None:
     [ev] = evaluate_returns([build(data)], registry=registry)
     suite = ET.fromstring(_render(registry, "junit", [ev])).find("testsuite")
     assert suite is not None
-    assert suite.get("name") == "Bell\ufffd & <Co> (agency-a)"
+    assert suite.get("name") == "Bell\u2407 & <Co> (agency-a)"
+
+
+def test_junit_streams_a_suite_per_evaluation_as_it_arrives(
+    registry: Registry, evaluations: list[Evaluation]
+) -> None:
+    renderer = registry.renderers["junit"]
+    assert renderer.stream is not None
+    pending = iter(evaluations)
+    chunks = renderer.stream(pending, len(evaluations), RenderOptions())
+    head, first_suite = next(chunks), next(chunks)
+    assert head.startswith("<?xml")
+    assert "<testsuite " in first_suite
+    assert next(pending) is evaluations[1]  # the second was not read to write the first
+    streamed = "".join(renderer.stream(iter(evaluations), len(evaluations), RenderOptions()))
+    assert streamed == _render(registry, "junit", evaluations)
+    assert ET.fromstring(_render(registry, "junit", [])).findall("testsuite") == []
 
 
 # --- Markdown --------------------------------------------------------------------------
@@ -156,7 +196,7 @@ def test_markdown_shows_ratings_as_words_and_escapes_return_text(
     registry: Registry, evaluations: list[Evaluation]
 ) -> None:
     text = _render(registry, "markdown", evaluations)
-    assert '## =HYPERLINK("http://x") \\| &lt;b&gt;Police&lt;/b&gt; &amp; \\*partners\\*' in text
+    assert '## =HYPERLINK("http\\://x") \\| &lt;b&gt;Police&lt;/b&gt; &amp; \\*partners\\*' in text
     assert "<b>" not in text
     assert "| S11-1 | Leadership and accountability | Green | Amber | – |" in text
     assert "### Challenge agenda" in text
@@ -179,10 +219,37 @@ def test_xlsx_export_has_its_sheets_and_keeps_formulas_as_text(
     name = wb["Summary"]["C2"]
     assert name.value == f"{FORMULA} | <b>Police</b> & *partners*"
     assert name.data_type == "s"
+    assert name.quotePrefix  # editing the cell in Excel keeps it text
+    assert not wb["Summary"]["B2"].quotePrefix
     criteria = wb["Criteria"]
     assert criteria.max_row == 1 + sum(len(ev.criteria) for ev in evaluations)
     assert wb["Standards"]["F2"].value == "Amber"
     assert wb["Flags"].max_row == 1 + sum(len(ev.flags) for ev in evaluations)
+
+
+def test_xlsx_streams_the_same_bytes_and_keeps_no_evaluation(
+    registry: Registry, evaluations: list[Evaluation]
+) -> None:
+    renderer = registry.renderers["xlsx"]
+    assert renderer.stream is not None
+    chunks = list(renderer.stream(iter(evaluations), len(evaluations), RenderOptions()))
+    assert all(isinstance(chunk, bytes) for chunk in chunks)
+    assert b"".join(chunks) == _render(registry, "xlsx", evaluations)
+
+
+def test_xlsx_keeps_long_numbers_exact_and_old_dates_as_text(
+    registry: Registry, evaluations: list[Evaluation], tmp_path: Path
+) -> None:
+    path = tmp_path / "out.xlsx"
+    path.write_bytes(_render(registry, "xlsx", evaluations))
+    wb = load_workbook(path)
+    summary = wb["Summary"]
+    headers = [cell.value for cell in summary[1]]
+    period = summary.cell(2, headers.index("Period end") + 1)
+    assert period.is_date
+    assert period.number_format == "d mmm yyyy"
+    assert summary.freeze_panes == "C2"
+    assert summary.auto_filter.ref == f"A1:K{1 + len(evaluations)}"
 
 
 # --- CLI -------------------------------------------------------------------------------

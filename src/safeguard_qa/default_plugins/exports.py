@@ -1,4 +1,8 @@
-"""Built-in export formats for evaluations: CSV, JUnit XML, Markdown and XLSX."""
+"""Built-in export formats for evaluations: CSV, JUnit XML, Markdown and XLSX.
+
+All four stream (see :class:`~safeguard_qa.report.base.Renderer`): memory does not grow with
+the number of returns. XLSX streams bytes, and only once the last return is evaluated.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ def register_renderers(register: Callable[[Renderer], None]) -> None:
             "JUnit XML: a test case per criterion, a failure per flag at or above --fail-on",
             ".xml",
             lazy("safeguard_qa.report.junit", "render_evaluations"),
+            stream=lazy("safeguard_qa.report.junit", "stream_evaluations"),
         )
     )
     register(
@@ -43,5 +48,7 @@ def register_renderers(register: Callable[[Renderer], None]) -> None:
             ".xlsx",
             lazy("safeguard_qa.report.xlsxout", "render_evaluations"),
             binary=True,
+            # yields bytes: write_output writes them, and refuses them on a terminal
+            stream=lazy("safeguard_qa.report.xlsxout", "stream_evaluations"),
         )
     )

@@ -9,8 +9,10 @@ as it is; a column a section does not use is blank. RAG values are ``red``, ``am
 are joined with `` | ``.
 
 Text that came from a return (names, evidence, commentary quoted in messages) is
-neutralised: a cell starting with ``= + - @``, a tab or a carriage return gets a leading
-apostrophe, so a spreadsheet never runs it as a formula.
+neutralised by :mod:`safeguard_qa.report.safe`: a cell a spreadsheet would read as a
+formula (``= + - @`` or a look-alike such as ``＝`` or ``−``, also behind leading spaces or
+invisible characters; a leading tab or carriage return) gets a leading apostrophe, and
+control characters other than tab and line breaks are shown as symbols (``␛``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from safeguard_qa.models.results import Evaluation, Ratings
 from safeguard_qa.models.scale import RAG
 from safeguard_qa.report.base import RenderOptions
-from safeguard_qa.report.safe import neutralise
+from safeguard_qa.report.safe import neutralise, printable
 
 COLUMNS = (
     "section",
@@ -59,6 +61,8 @@ COLUMNS = (
     "reason",
 )
 EVIDENCE_JOIN = " | "
+CELL_WHITESPACE = "\t\n\r"
+"""Control characters a cell keeps: CSV quotes them, and multi-line evidence needs them."""
 
 Cells = dict[str, object]
 
@@ -148,7 +152,12 @@ def _text(value: object) -> str:
         return value.value
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    return neutralise(str(value))
+    return cell_text(str(value))
+
+
+def cell_text(text: str) -> str:
+    """Text from a return as a CSV cell: never a formula, never a terminal command."""
+    return neutralise(printable(text, keep=CELL_WHITESPACE))
 
 
 def _line(cells: Sequence[str]) -> str:

@@ -5,36 +5,47 @@ A ``<testsuite>`` per return (named by agency), a ``<testcase>`` per criterion (
 not signed off). Each flag at or above ``--fail-on`` that is not dismissed is a
 ``<failure>`` — the same flags that make ``evaluate`` exit 1 — with the finding as its
 message and the panel's question and the evidence as its text. Other flags are listed in
-the test case's ``<system-out>`` so nothing is hidden. Text is escaped by the XML writer and
-characters XML cannot hold are replaced.
+the test case's ``<system-out>`` so nothing is hidden. Text is escaped by the XML writer;
+control characters are shown as symbols (``␛``, see :mod:`safeguard_qa.report.safe`) and
+other characters XML cannot hold are replaced with ``�``.
+
+The XML is written one ``<testsuite>`` at a time as the returns are evaluated, so memory
+does not grow with the number of returns. That is why the ``<testsuites>`` root carries no
+totals (they are known only at the end); each suite has its own ``tests`` and ``failures``,
+which is what CI dashboards add up.
 """
 
 from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from safeguard_qa.models.results import Evaluation, Flag
 from safeguard_qa.models.scale import RAG
 from safeguard_qa.report.base import RenderOptions
+from safeguard_qa.report.safe import printable
 
 RETURN_CASE = "return"
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="safeguard-qa">\n'
+TAIL = "</testsuites>\n"
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def render_evaluations(evaluations: Sequence[Evaluation], options: RenderOptions) -> str:
-    suites = [_suite(ev, options) for ev in evaluations]
-    root = ET.Element(
-        "testsuites",
-        name="safeguard-qa",
-        tests=str(sum(int(s.get("tests", "0")) for s in suites)),
-        failures=str(sum(int(s.get("failures", "0")) for s in suites)),
-        errors="0",
-    )
-    root.extend(suites)
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
+    return "".join(stream_evaluations(evaluations, len(evaluations), options))
+
+
+def stream_evaluations(
+    evaluations: Iterable[Evaluation], count: int, options: RenderOptions
+) -> Iterator[str]:
+    """The document's head, then one ``<testsuite>`` per evaluation as it arrives."""
+    yield HEAD
+    for ev in evaluations:
+        suite = _suite(ev, options)
+        ET.indent(suite, level=1)
+        yield "  " + ET.tostring(suite, "unicode").rstrip() + "\n"
+    yield TAIL
 
 
 def fails(flag: Flag, options: RenderOptions) -> bool:
@@ -115,5 +126,6 @@ def _rag(rag: RAG | None) -> str:
 
 
 def _x(text: str) -> str:
-    """``text`` with the characters XML 1.0 cannot hold replaced."""
-    return _NOT_XML.sub("\ufffd", text)
+    """``text`` with control characters as symbols (tab and line breaks kept) and the
+    characters XML 1.0 cannot hold replaced."""
+    return _NOT_XML.sub("\ufffd", printable(text, keep="\t\n\r"))

@@ -1,8 +1,9 @@
 """Evaluations in Markdown: per agency, the standards with their ratings, then the agenda.
 
 Ratings are written as words (``Green``), never as colour alone. Text from a return is
-escaped with the pack's :func:`~safeguard_qa.report.pack_markdown.md`, so it cannot break a
-table, open a link or inject HTML.
+escaped with :func:`~safeguard_qa.report.safe.markdown_text`, so it cannot break a table,
+open a link (bare web addresses included), inject HTML or send control characters to a
+terminal.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from safeguard_qa.models.results import Evaluation, Flag
 from safeguard_qa.models.scale import RAG
 from safeguard_qa.report.base import RenderOptions
-from safeguard_qa.report.pack_markdown import md, table
+from safeguard_qa.report.safe import markdown_text as md
 
 
 def render_evaluations(evaluations: Sequence[Evaluation], options: RenderOptions) -> str:
@@ -29,6 +30,13 @@ def stream_evaluations(
         yield "\n".join(_evaluation(ev, options)) + "\n"
     if empty:
         yield "No returns were evaluated.\n"
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+    """A pipe table; cells must already be escaped with :func:`md`."""
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return [*lines, ""]
 
 
 def rag_word(rag: RAG | None) -> str:

@@ -1,4 +1,10 @@
-"""Plain-text tables for the terminal: standards with self and assured RAG, then the agenda."""
+"""Plain-text tables for the terminal: standards with self and assured RAG, then the agenda.
+
+Every text goes through :func:`~safeguard_qa.report.safe.printable`: a control character in
+an agency name or a finding (``ESC`` starting a colour or cursor command, ``BEL``, ``NUL``,
+``CR``) is shown as a symbol (``␛``) and never reaches the terminal. Table cells keep their
+line breaks (the table shows them as extra lines); the heading lines keep none.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,17 @@ from tabulate import tabulate
 from safeguard_qa.models.results import Evaluation
 from safeguard_qa.models.scale import RAG
 from safeguard_qa.report.base import RenderOptions
+from safeguard_qa.report.safe import printable
+
+
+def line_text(text: object) -> str:
+    """Text for a heading line: no control characters, no line breaks."""
+    return printable(str(text))
+
+
+def cell_text(text: object) -> str:
+    """Text for a table cell: no control characters; line breaks become the cell's lines."""
+    return printable(str(text), keep="\n")
 
 
 def rag_text(rag: RAG | None) -> str:
@@ -18,8 +35,11 @@ def rag_text(rag: RAG | None) -> str:
 def render_evaluation(evaluation: Evaluation, options: RenderOptions) -> str:
     ev = evaluation
     lines = [
-        f"{ev.agency.name} ({ev.agency.id}, {ev.agency.type}) — {ev.framework.id} "
-        f"{ev.framework.version}, period {ev.period_start} to {ev.period_end}, as of {ev.as_of}",
+        line_text(
+            f"{ev.agency.name} ({ev.agency.id}, {ev.agency.type}) — {ev.framework.id} "
+            f"{ev.framework.version}, period {ev.period_start} to {ev.period_end}, "
+            f"as of {ev.as_of}"
+        ),
         f"Overall: self {rag_text(ev.overall.self_rag)}, assured {rag_text(ev.overall.assured_rag)}"
         + (
             f", moderated {rag_text(ev.overall.moderated_rag)}"
@@ -30,8 +50,8 @@ def render_evaluation(evaluation: Evaluation, options: RenderOptions) -> str:
     ]
     rows = [
         [
-            s.standard,
-            s.title,
+            cell_text(s.standard),
+            cell_text(s.title),
             rag_text(s.self_rag),
             rag_text(s.assured_rag),
             rag_text(s.moderated_rag),
@@ -58,7 +78,13 @@ def render_evaluation(evaluation: Evaluation, options: RenderOptions) -> str:
     if agenda:
         lines += ["", f"Challenge agenda (top {len(agenda)}):"]
         rows2 = [
-            [i, f.severity.value, f.criterion or "(return)", f.message, f.question]
+            [
+                i,
+                f.severity.value,
+                cell_text(f.criterion or "(return)"),
+                cell_text(f.message),
+                cell_text(f.question),
+            ]
             for i, f in enumerate(agenda, 1)
         ]
         lines.append(
