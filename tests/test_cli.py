@@ -252,7 +252,10 @@ def test_a_rule_that_raises_exits_2_naming_it(
     path = write_return()
     code, _, err = run(capsys, "--plugins-dir", str(folder), "evaluate", str(path), "-o", str(out))
     assert code == 2
-    assert "error: rule boom (plugin boom) failed on return agency-a/s11-wt2023/2025-03-31" in err
+    assert (
+        "error: rule boom (plugin local.boom) failed on return agency-a/s11-wt2023/2025-03-31"
+        in err
+    )
     assert not out.exists()
 
 

@@ -194,6 +194,46 @@ CASES = [
         Case("deep.json", ((r"^$", r"nested too deeply"),), make=deep_json),
         id="deep-nesting-json",
     ),
+    pytest.param(
+        Case(
+            "impossible-date.yaml",
+            ((r"^line 6, column 12$", r"'2025-02-30' is not a real date.*YYYY-MM-DD"),),
+        ),
+        id="impossible-date-yaml",
+    ),
+    pytest.param(
+        Case("year-zero.yaml", ((r"^line 5, column 17$", r"'0000-04-01' is not a real date"),)),
+        id="year-zero-yaml",
+    ),
+    pytest.param(
+        Case("huge-integer.yaml", ((r"^line 8, column 12$", r"a number with 5,000 digits"),)),
+        id="huge-integer-yaml",
+    ),
+    pytest.param(
+        Case("huge-integer.json", ((r"^line 6, column 52$", r"a number with 5,000 digits"),)),
+        id="huge-integer-json",
+    ),
+    pytest.param(
+        Case(
+            "duplicate-key.json",
+            ((r"^line 8, column 6$", r"the key 'rating' appears twice in one object"),),
+        ),
+        id="duplicate-json-key",
+    ),
+    pytest.param(
+        Case(
+            "zero-width-id.yaml",
+            ((r"^agency › id$", r"contains U\+200B ZERO WIDTH SPACE; ids may use only ASCII"),),
+        ),
+        id="zero-width-id",
+    ),
+    pytest.param(
+        Case(
+            "lookalike-id.yaml",
+            ((r"^agency › id$", r"contains U\+0430 CYRILLIC SMALL LETTER A; ids may use only"),),
+        ),
+        id="look-alike-id",
+    ),
 ]
 
 
@@ -634,7 +674,7 @@ def test_a_rule_that_raises_fails_the_command_cleanly(in_tmp: Path) -> None:
     assert "Traceback" not in done.stderr
     assert done.returncode == 2
     (line,) = done.stderr.splitlines()
-    assert "rule boom (plugin boom_rules)" in line
+    assert "rule boom (plugin local.boom_rules)" in line
     assert "agency-a/s11-wt2023/2025-03-31" in line
     assert not out.exists()
     assert digest(path) == before
@@ -650,4 +690,6 @@ def test_a_plugin_that_fails_to_import_is_named_when_it_is_required(
     args = ["--no-entry-points", "--plugins-dir", str(plugins), "--plugin", "broken"]
     assert main([*args, "validate", str(path)]) == 2
     err = capsys.readouterr().err.splitlines()
-    assert err == ["error: plugin broken local failed to load: RuntimeError: half-written plugin"]
+    assert err == [
+        "error: plugin local.broken local failed to load: RuntimeError: half-written plugin"
+    ]

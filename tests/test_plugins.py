@@ -102,15 +102,95 @@ def test_built_ins_are_registered_like_any_plugin(registry: Registry) -> None:
 def test_local_folder_plugin_is_loaded(local_plugin: Path) -> None:
     registry = load_registry(local_plugin, entry_points=False)
     assert "local-commentary-missing" in registry.rules
-    info = next(i for i in registry.plugins if i.name == "house_rules")
+    info = next(i for i in registry.plugins if i.name == "local.house_rules")
     assert (info.source, info.provides) == ("folder", {"rules": ["local-commentary-missing"]})
 
 
-def test_plugins_folder_in_working_directory_is_the_default(
+def test_plugins_folder_in_working_directory_is_never_loaded_unasked(
     local_plugin: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Loading ./plugins by default would run whatever code sits in the folder someone
+    happens to validate returns in."""
     monkeypatch.chdir(local_plugin.parent)
-    assert "local-commentary-missing" in load_registry(entry_points=False).rules
+    assert "local-commentary-missing" not in load_registry(entry_points=False).rules
+    assert "local-commentary-missing" in load_registry("plugins", entry_points=False).rules
+
+
+def test_several_plugin_folders_all_load(tmp_path: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    for folder, rule_id in ((first, "house-a"), (second, "house-b")):
+        folder.mkdir()
+        (folder / f"{rule_id.replace('-', '_')}.py").write_text(
+            LOCAL_RULE.replace("local-commentary-missing", rule_id), encoding="utf-8"
+        )
+    registry = load_registry([first, second], entry_points=False)
+    assert {"house-a", "house-b"} <= set(registry.rules)
+
+
+def test_a_local_plugin_named_like_a_built_in_cannot_replace_it(tmp_path: Path) -> None:
+    folder = tmp_path / "plugins"
+    folder.mkdir()
+    (folder / "rules.py").write_text(LOCAL_RULE, encoding="utf-8")
+    (folder / "frameworks.py").write_text("raise ImportError('broken on purpose')\n")
+    registry = load_registry(folder, entry_points=False)
+    assert "evidence-missing" in registry.rules  # the built-in rules are still there
+    assert "local-commentary-missing" in registry.rules
+    assert "s11-wt2023" in {key[0] for key in registry.frameworks()}
+    broken = next(i for i in registry.plugins if i.name == "local.frameworks")
+    assert "broken on purpose" in str(broken.error)
+
+
+def test_a_plugin_that_exits_at_import_is_named_and_skipped(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = tmp_path / "plugins"
+    folder.mkdir()
+    (folder / "quitter.py").write_text("import sys\nsys.exit(0)\n", encoding="utf-8")
+    registry = load_registry(folder, entry_points=False)
+    info = next(i for i in registry.plugins if i.name == "local.quitter")
+    assert info.error == "it called sys.exit(0) while loading"
+    assert "skipping plugin local.quitter" in caplog.text
+    with pytest.raises(PluginError, match=r"sys\.exit"):
+        load_registry(folder, entry_points=False, required=["quitter"])
+
+
+def test_an_embedded_plugin_may_not_take_a_built_in_name() -> None:
+    with pytest.raises(PluginError, match="'rules' is already taken"):
+        load_registry(entry_points=False, extra=[("rules", object())])
+
+
+def test_frameworks_from_a_standards_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "standards"
+    folder.mkdir()
+    source = (ROOT / "standards" / "s11-wt2023.yaml").read_text(encoding="utf-8")
+    (folder / "local.yaml").write_text(
+        source.replace("id: s11-wt2023", "id: northshire-local", 1), encoding="utf-8"
+    )
+    registry = load_registry(entry_points=False, standards_dirs=[folder])
+    assert registry.framework("northshire-local").title
+    # the shipped folder given again (running from a checkout) counts once, not twice
+    again = load_registry(entry_points=False, standards_dirs=[ROOT / "standards"])
+    assert ("s11-wt2023", again.framework("s11-wt2023").version) in again.frameworks()
+
+
+def test_a_framework_file_given_by_path_is_added_once(tmp_path: Path) -> None:
+    source = (ROOT / "standards" / "s11-wt2023.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "ours.yaml"
+    path.write_text(source.replace("id: s11-wt2023", "id: ours", 1), encoding="utf-8")
+    registry = load_registry(entry_points=False)
+    framework = registry.resolve_framework(str(path))
+    assert framework.id == "ours"
+    assert registry.resolve_framework(path) is framework
+    assert registry.framework("ours") is framework
+    with pytest.raises(PluginError, match="already installed"):
+        registry.add_framework(framework.model_copy())
+
+
+def test_a_framework_object_is_checked_against_the_scales(registry: Registry) -> None:
+    framework = registry.framework("s11-wt2023")
+    bad = framework.model_copy(update={"id": "bad-scale", "scale": "no-such-scale"})
+    with pytest.raises(FrameworkError, match="unknown scale 'no-such-scale'"):
+        load_registry(entry_points=False).add_framework(bad)
 
 
 def test_blocked_plugin_is_not_loaded(local_plugin: Path, monkeypatch: pytest.MonkeyPatch) -> None:

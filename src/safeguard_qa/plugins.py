@@ -1,10 +1,17 @@
 """Finding plugins and collecting what they provide into a :class:`Registry`.
 
 Plugins come from three places, in this order: the built-in ``default_plugins`` modules
-(registered exactly like a third party's), the ``safeguard_qa`` entry-point group, and a
-local folder of ``*.py`` modules (``plugins/`` in the working directory, or ``--plugins-dir``).
-Each is loaded on its own: a broken plugin is named with its version and skipped, unless it
-was asked for by name. ``SAFEGUARD_QA_BLOCK_PLUGINS`` (comma-separated names) blocks plugins.
+(registered exactly like a third party's), the ``safeguard_qa`` entry-point group, and
+folders of ``*.py`` modules given explicitly (``plugins_dir``; the library never loads a
+folder of the working directory by itself, since that would run whatever code is there).
+Each is loaded on its own: a broken plugin (even one that calls ``sys.exit`` at import) is
+named with its version and skipped, unless it was asked for by name. Local modules are
+registered as ``local.<name>``, so they can never replace a built-in or installed plugin.
+``SAFEGUARD_QA_BLOCK_PLUGINS`` (comma-separated names) blocks plugins.
+
+Frameworks also come from folders of framework files (``standards_dirs``) and from files
+added one at a time (:meth:`Registry.add_framework`), so a partnership can use its own
+template without writing Python.
 """
 
 from __future__ import annotations
@@ -64,8 +71,20 @@ def blocked_plugins() -> set[str]:
     return {name.strip() for name in raw.split(",") if name.strip()}
 
 
+LOCAL_PREFIX = "local."
+FRAMEWORK_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def _as_paths(value: Path | str | Sequence[Path | str] | None) -> list[Path]:
+    if value is None:
+        return []
+    if isinstance(value, str | os.PathLike):
+        return [Path(value)]
+    return [Path(v) for v in value]
+
+
 def build_plugin_manager(
-    plugins_dir: Path | None = None,
+    plugins_dir: Path | Sequence[Path] | None = None,
     *,
     entry_points: bool = True,
     required: Sequence[str] = (),
@@ -73,8 +92,9 @@ def build_plugin_manager(
 ) -> tuple[pluggy.PluginManager, list[PluginInfo]]:
     """A plugin manager with every plugin loaded, and a record of each.
 
-    ``extra`` registers plugin objects directly (``(name, module_or_object)``): how an
-    application embeds its own plugin without packaging it.
+    ``plugins_dir`` is a folder, or several, of plugin modules. ``extra`` registers plugin
+    objects directly (``(name, module_or_object)``): how an application embeds its own plugin
+    without packaging it.
     """
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
@@ -92,40 +112,76 @@ def build_plugin_manager(
             dist = ep.dist
             version = dist.version if dist is not None else "unknown"
             loaders.append((ep.name, version, "entry point", ep.load))
-    if plugins_dir is not None:
-        if not plugins_dir.is_dir():
-            raise PluginError(f"{plugins_dir}: the plugins folder does not exist")
-        for path in sorted(plugins_dir.glob("*.py")):
-            if not path.name.startswith("_"):
-                loaders.append((path.stem, "local", "folder", _module_loader(path)))
+    local_files: dict[str, Path] = {}
+    for folder in _as_paths(plugins_dir):
+        if not folder.is_dir():
+            raise PluginError(f"{folder}: the plugins folder does not exist")
+        for path in sorted(folder.glob("*.py")):
+            if path.name.startswith("_"):
+                continue
+            name = LOCAL_PREFIX + path.stem
+            if name in local_files:
+                if local_files[name].resolve() == path.resolve():
+                    continue
+                raise PluginError(
+                    f"two local plugins are named {path.stem!r}: {local_files[name]} and "
+                    f"{path}; rename one"
+                )
+            local_files[name] = path
+            loaders.append((name, "local", "folder", _module_loader(path)))
     for name, version, source, load in loaders:
-        if name in blocked:
+        if name in blocked or name.removeprefix(LOCAL_PREFIX) in blocked:
             log.info("plugin %s is blocked by %s", name, BLOCK_ENV)
             continue
         info = PluginInfo(name, version, source)
         infos.append(info)
+        if pm.has_plugin(name):
+            info.error = "another plugin is already registered under this name"
+            if _wanted(name, required):
+                raise PluginError(f"plugin {name} {version} failed to load: {info.error}")
+            log.warning("skipping plugin %s %s: %s", name, version, info.error)
+            continue
+        plugin: object = None
         try:
             plugin = load()
             pm.register(plugin, name=name)
             pm.check_pending()
-        except Exception as exc:
-            if pm.has_plugin(name):
-                pm.unregister(name=name)
-            info.error = f"{type(exc).__name__}: {exc}"
-            if name in required:
+        except (Exception, SystemExit) as exc:
+            # only ever unregister what this plugin registered: never a plugin of its name
+            if plugin is not None and pm.is_registered(plugin):
+                pm.unregister(plugin)
+            info.error = _failure(exc)
+            if _wanted(name, required):
                 raise PluginError(f"plugin {name} {version} failed to load: {info.error}") from exc
             log.warning("skipping plugin %s %s: %s", name, version, info.error)
     for name, plugin in extra:
+        if pm.has_plugin(name):
+            raise PluginError(
+                f"plugin name {name!r} is already taken (built-in, installed or local); "
+                "register the embedded plugin under another name"
+            )
         pm.register(plugin, name=name)
         infos.append(PluginInfo(name, "embedded", "entry point"))
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
         raise PluginError(f"plugin {exc.plugin!r}: {exc}") from exc
-    missing = [name for name in required if not pm.has_plugin(name)]
+    missing = [
+        name for name in required if not (pm.has_plugin(name) or pm.has_plugin(LOCAL_PREFIX + name))
+    ]
     if missing:
         raise PluginError(f"plugin(s) asked for but not installed: {', '.join(missing)}")
     return pm, infos
+
+
+def _wanted(name: str, required: Sequence[str]) -> bool:
+    return name in required or name.removeprefix(LOCAL_PREFIX) in required
+
+
+def _failure(exc: BaseException) -> str:
+    if isinstance(exc, SystemExit):
+        return f"it called sys.exit({exc.code!r}) while loading"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _own_version() -> str:
@@ -160,14 +216,19 @@ class Registry:
     per-response path never goes through pluggy.
     """
 
-    def __init__(self, pm: pluggy.PluginManager, infos: list[PluginInfo]) -> None:
+    def __init__(
+        self,
+        pm: pluggy.PluginManager,
+        infos: list[PluginInfo],
+        standards_dirs: Sequence[Path] = (),
+    ) -> None:
         self.plugins = infos
         self._info = {info.name: info for info in infos}
         self.owners: dict[tuple[str, str], str] = {}
         """Which plugin provided each (kind, name)."""
         self.scales: dict[str, Scale] = self._collect(pm, "scales", lambda s: s.id)
-        self._framework_sources: list[tuple[str, Framework | Path]] = self._registered(
-            pm, "frameworks", _source_label
+        self._framework_sources: list[tuple[str, Framework | Path]] = _unique_sources(
+            [*self._registered(pm, "frameworks", _source_label), *self._folders(standards_dirs)]
         )
         self._frameworks: dict[tuple[str, str], Framework] | None = None
         self._loaded: dict[int, Framework] = {}
@@ -201,6 +262,21 @@ class Registry:
                 if info is not None:
                     info.provides.setdefault(kind, []).append(key(item))
         return registered
+
+    def _folders(self, folders: Sequence[Path]) -> list[tuple[str, Path]]:
+        """Every framework file in each folder, as if a plugin named after the folder had
+        registered it."""
+        found: list[tuple[str, Path]] = []
+        for folder in folders:
+            if not folder.is_dir():
+                raise PluginError(f"{folder}: the standards folder does not exist")
+            name = f"standards:{folder}"
+            files = sorted(p for p in folder.iterdir() if p.suffix.lower() in FRAMEWORK_SUFFIXES)
+            info = PluginInfo(name, "local", "folder", {"frameworks": [p.stem for p in files]})
+            self.plugins.append(info)
+            self._info[name] = info
+            found.extend((name, path) for path in files)
+        return found
 
     def _collect(
         self, pm: pluggy.PluginManager, kind: Kind, key: Callable[[Any], str]
@@ -250,12 +326,68 @@ class Registry:
 
             plugin_name, source = self._framework_sources[index]
             # installed frameworks are trusted: the limits set for returns do not apply
-            framework = (
-                source if isinstance(source, Framework) else load_framework(source, self, Limits())
-            )
+            if isinstance(source, Framework):
+                framework = self._checked(source, f"framework {source.id} (plugin {plugin_name})")
+            else:
+                framework = load_framework(source, self, Limits())
             self._loaded[index] = framework
             self.owners[("frameworks", framework.id)] = plugin_name
         return framework
+
+    def _checked(self, framework: Framework, file: str) -> Framework:
+        """A framework given as an object, checked against the installed scales as a file
+        would be."""
+        from safeguard_qa.errors import FrameworkError
+        from safeguard_qa.loaders.framework import check_framework_scales
+
+        problems = check_framework_scales(framework, file, self)
+        if problems:
+            raise FrameworkError(problems)
+        return framework
+
+    def add_framework(self, source: Framework | Path, *, plugin: str = "local") -> Framework:
+        """Read (when a path), check and register one more framework, e.g. a partnership's
+        own template given by path. The same file added twice counts once; another
+        framework with the same id and version is an error."""
+        from safeguard_qa.loaders.framework import load_framework
+
+        if isinstance(source, Path):
+            resolved = source.resolve()
+            for index, (_, known) in enumerate(self._framework_sources):
+                if isinstance(known, Path) and known.resolve() == resolved:
+                    return self._source(index)
+            framework = load_framework(source, self, Limits())
+        else:
+            framework = self._checked(source, f"framework {source.id}")
+        clash = [fw for fw in self._candidates(framework.id) if fw.key == framework.key]
+        if clash:
+            raise PluginError(
+                f"framework {framework.id} {framework.version} is already installed (plugin "
+                f"{self.owners.get(('frameworks', framework.id), '?')}); give the local "
+                "framework another id or version"
+            )
+        self._framework_sources.append((plugin, source))
+        index = len(self._framework_sources) - 1
+        self._loaded[index] = framework
+        self.owners[("frameworks", framework.id)] = plugin
+        if self._frameworks is not None:
+            self._frameworks[framework.key] = framework
+        return framework
+
+    def resolve_framework(
+        self, ref: str | Path, version: str | None = None, *, file: str = ""
+    ) -> Framework:
+        """The framework ``ref`` names: an installed id, or the path of a framework file
+        (ending .yaml, .yml or .json, or containing a path separator), which is added."""
+        text = str(ref)
+        if (
+            isinstance(ref, Path)
+            or text.lower().endswith(FRAMEWORK_SUFFIXES)
+            or os.sep in text
+            or "/" in text
+        ):
+            return self.add_framework(Path(ref))
+        return self.framework(text, version, file=file)
 
     def _candidates(self, framework_id: str) -> list[Framework]:
         """Frameworks that may be ``framework_id``. Until every framework is needed, files
@@ -308,6 +440,23 @@ class Registry:
         return name if isinstance(name, Scale) else self.scales.get(name)
 
 
+def _unique_sources(
+    sources: list[tuple[str, Framework | Path]],
+) -> list[tuple[str, Framework | Path]]:
+    """Sources without repeats of one file (a standards folder that is also the built-in one
+    must not register each framework twice)."""
+    seen: set[Path] = set()
+    unique: list[tuple[str, Framework | Path]] = []
+    for name, source in sources:
+        if isinstance(source, Path):
+            resolved = source.resolve()
+            if resolved in seen:
+                continue
+            seen.add(resolved)
+        unique.append((name, source))
+    return unique
+
+
 _ID_LINE = re.compile(r"^id:\s*[\"']?([^\s\"'#]+)", re.MULTILINE)
 
 
@@ -342,21 +491,20 @@ def _impls(pm: pluggy.PluginManager, hook_name: str) -> list[tuple[str, Callable
 
 
 def load_registry(
-    plugins_dir: Path | None = None,
+    plugins_dir: Path | Sequence[Path] | None = None,
     *,
     entry_points: bool = True,
     required: Sequence[str] = (),
     extra: Iterable[tuple[str, object]] = (),
+    standards_dirs: Sequence[Path] = (),
 ) -> Registry:
     """Load every plugin and collect what they provide.
 
-    ``plugins_dir`` defaults to ``./plugins`` when that folder holds plugin modules.
+    ``plugins_dir``: folder(s) of local plugin modules, loaded only when given (a folder of
+    the working directory is never loaded by itself). ``standards_dirs``: folders whose
+    framework files (.yaml, .yml, .json) are installed as frameworks.
     """
-    if plugins_dir is None:
-        local = Path("plugins")
-        if local.is_dir() and any(p for p in local.glob("*.py") if not p.name.startswith("_")):
-            plugins_dir = local
     pm, infos = build_plugin_manager(
         plugins_dir, entry_points=entry_points, required=required, extra=extra
     )
-    return Registry(pm, infos)
+    return Registry(pm, infos, [Path(d) for d in standards_dirs])

@@ -53,6 +53,11 @@ class _ActiveRule:
 _Plan = tuple[tuple[Criterion, Standard, Scale | None], ...]
 
 
+MAX_FINDINGS_PER_RULE = 1000
+"""More findings than this from one rule on one return stop the run with a RuleError: a
+return has at most a few hundred criteria, actions and evidence items."""
+
+
 class Engine:
     """Evaluates returns under one policy with the rules and roll-ups of one registry."""
 
@@ -205,8 +210,18 @@ class Engine:
         flags: list[Flag] = []
         for active in self._rules:
             try:
+                found = 0
                 for finding in active.rule.check(ctx, active.params):
+                    found += 1
+                    if found > MAX_FINDINGS_PER_RULE:
+                        raise RuleError(
+                            f"rule {active.rule.id} (plugin {active.plugin}) gave more than "
+                            f"{MAX_FINDINGS_PER_RULE} findings on return {ret.id}; a rule "
+                            "that runs away is stopped rather than flooding the agenda"
+                        )
                     flags.append(_flag(active, ret, finding, criteria, standard_of))
+            except RuleError:
+                raise
             except Exception as exc:
                 raise RuleError(
                     f"rule {active.rule.id} (plugin {active.plugin}) failed on return "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -86,6 +87,14 @@ class PeerStats:
         default_factory=dict, compare=False, repr=False
     )
 
+    def __post_init__(self) -> None:
+        # Rules of every plugin read the same counts: they get a read-only copy, so no rule
+        # can change the peers other agencies are judged by.
+        frozen = MappingProxyType(
+            {key: MappingProxyType(dict(per)) for key, per in self.counts.items()}
+        )
+        object.__setattr__(self, "counts", frozen)
+
     def others(self, framework: str, criterion: str, own: float | None) -> tuple[int, float | None]:
         """The number of other agencies scored on the criterion and their median score,
         leaving out one agency with score ``own`` (the one being evaluated)."""
@@ -126,7 +135,8 @@ def _median(counts: Mapping[float, int], total: int) -> float:
 
 @dataclass(frozen=True, slots=True)
 class ReturnContext:
-    """Everything a rule may read about one return."""
+    """Everything a rule may read about one return. Read-only: the models are frozen, the
+    views are tuples and the mappings are read-only proxies."""
 
     ret: Return
     framework: Framework
@@ -136,6 +146,12 @@ class ReturnContext:
     previous: Return | None = None
     previous_items: Mapping[str, CriterionView] | None = None
     peers: PeerStats | None = None
+
+    def __post_init__(self) -> None:
+        if self.previous_items is not None and not isinstance(
+            self.previous_items, MappingProxyType
+        ):
+            object.__setattr__(self, "previous_items", MappingProxyType(dict(self.previous_items)))
 
 
 class Rule:
