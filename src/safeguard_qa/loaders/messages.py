@@ -3,10 +3,16 @@
 A location such as ``("standards", 2, "criteria", 0, "answer", "numeric", "green")`` becomes
 ``standard S11-3 › criterion S11-3.1 › answer › green``: list items are named by their id
 (or the criterion they answer) where they have one, else by their position counting from 1.
+
+A value under ``sign_off`` (the signer's name and role) is personal data: a message about it
+says what kind of value was found and how long it is, never the value itself. Readers of
+other formats (CSV, XLSX) use :func:`is_personal` and :func:`without_value` for the same.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
@@ -28,6 +34,57 @@ _SINGULAR = {
     "challenge_questions": "challenge question",
 }
 _ID_KEYS = ("id", "criterion", "agency")
+PERSONAL_FIELDS = frozenset({"sign_off"})
+"""Return fields whose values are personal data, never repeated in a problem or a log."""
+NOT_SHOWN = "not shown: personal data"
+UNNAMED_FIELD = f"(name {NOT_SHOWN})"
+_SIGN_OFF_FIELDS = frozenset({"name", "role", "date"})
+
+
+def is_personal(loc: Sequence[int | str] | str) -> bool:
+    """Is ``loc`` (a model location, or a dotted key such as ``sign_off.name``) at or under
+    a field whose values are personal data?"""
+    first = loc.split(".", 1)[0] if isinstance(loc, str) else (loc[0] if loc else "")
+    return first in PERSONAL_FIELDS
+
+
+def withheld(value: Any) -> str:
+    """How a message names a personal value: its kind and size only, e.g. ``a text of 23
+    characters (not shown: personal data)``."""
+    if isinstance(value, str):
+        size = len(value)
+        kind = f"a text of {size} character{'' if size == 1 else 's'}"
+    elif isinstance(value, bool):
+        kind = "true or false"
+    elif isinstance(value, int | float):
+        kind = "a number"
+    elif isinstance(value, dt.date):
+        kind = "a date"
+    elif isinstance(value, list | tuple):
+        kind = f"a list of {len(value)} item{'' if len(value) == 1 else 's'}"
+    elif isinstance(value, dict):
+        kind = "a mapping"
+    else:
+        kind = "a value"
+    return f"{kind} ({NOT_SHOWN})"
+
+
+def without_value(message: str, value: Any) -> str:
+    """``message`` with ``value`` (quoted, shortened or as written) replaced by
+    :func:`withheld`; if the start of it is still there (a display this does not know),
+    everything after the last ``found`` goes too, or else the whole message."""
+    if value is None or isinstance(value, bool):
+        return message
+    shown = withheld(value)
+    text = str(value)
+    forms = {repr(value), _short(value), text if len(text.strip()) >= 3 else ""}
+    for form in sorted(forms - {""}, key=len, reverse=True):
+        message = message.replace(form, shown)
+    start = text.strip()[:6]
+    if len(start) >= 3 and start in message.replace(shown, ""):
+        head, found, _ = message.rpartition("found ")
+        message = f"{head}{found}{shown}" if found else f"the value is not valid ({NOT_SHOWN})"
+    return message
 
 
 def problems_from_validation(
@@ -51,8 +108,23 @@ def problems_from_validation(
 
 def _problem(file: str, error: ErrorDetails, raw: Any, model: type[BaseModel] | None) -> Problem:
     loc = error["loc"]
+    if not is_personal(loc):
+        place, node = describe_location(loc, raw)
+        return Problem(file, place, _message(error, loc, node, model))
+    # a key under sign_off that is not one of its fields may itself be a name
+    loc = tuple(_known_key(part, raw) for part in loc)
     place, node = describe_location(loc, raw)
-    return Problem(file, place, _message(error, loc, node, model))
+    message = without_value(_message({**error, "loc": loc}, loc, node, model), error.get("input"))
+    return Problem(file, place, message)
+
+
+def _known_key(part: int | str, raw: Any) -> int | str:
+    sign_off = raw.get("sign_off") if isinstance(raw, dict) else None
+    if isinstance(part, int) or part in PERSONAL_FIELDS or part in _SIGN_OFF_FIELDS:
+        return part
+    if isinstance(sign_off, dict) and part in sign_off:
+        return UNNAMED_FIELD
+    return part  # a validator name pydantic adds, which describe_location drops
 
 
 def describe_location(loc: tuple[int | str, ...], raw: Any) -> tuple[str, Any]:
@@ -103,10 +175,12 @@ def _message(
 ) -> str:
     kind = error["type"]
     found = error.get("input")
+    show = withheld if is_personal(loc) else _short
     if kind == "extra_forbidden":
         allowed = _allowed_fields(model, loc[:-1])
         hint = f"; expected one of: {', '.join(allowed)}" if allowed else ""
-        return f"unknown field {loc[-1]!r}{hint}"
+        field = loc[-1] if loc[-1] == UNNAMED_FIELD else repr(loc[-1])
+        return f"unknown field {field}{hint}"
     if kind == "missing":
         return "required field is missing"
     ctx = error.get("ctx") or {}
@@ -117,15 +191,15 @@ def _message(
     if kind == "too_long":
         return f"expected at most {ctx.get('max_length')} item(s), found {ctx.get('actual_length')}"
     if kind.startswith(("date_", "datetime_")):
-        return f"expected a date as YYYY-MM-DD; found {_short(found)}"
+        return f"expected a date as YYYY-MM-DD; found {show(found)}"
     if kind == "bool_parsing" or kind == "bool_type":
-        return f"expected true or false; found {_short(found)}"
+        return f"expected true or false; found {show(found)}"
     text = error["msg"]
     if text.startswith("Value error, "):
         text = text.removeprefix("Value error, ")
         return text
     if found is not None and not isinstance(found, dict | list):
-        return f"{_lower_first(text)}; found {_short(found)}"
+        return f"{_lower_first(text)}; found {show(found)}"
     return _lower_first(text)
 
 
