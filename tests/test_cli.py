@@ -70,7 +70,9 @@ def test_validate_clean_warning_and_error(
     assert "criterion S11-1.1: warning: no response to a mandatory criterion" in err
     code, _, err = run(capsys, "validate", str(BAD / "returns" / "wrong-types.yaml"))
     assert code == 2
-    assert len(err.strip().splitlines()) == 4
+    *problems, summary = err.strip().splitlines()
+    assert len(problems) == 4
+    assert summary == "1 file: 0 ok, 0 with warnings, 1 with errors"
     assert "Traceback" not in err
 
 
@@ -215,7 +217,10 @@ def test_module_entry_point_runs_without_traceback() -> None:
         check=False,
     )
     assert result.returncode == 2
-    assert result.stderr.strip() == "missing.yaml: no such file"
+    assert result.stderr.strip().splitlines() == [
+        "missing.yaml: no such file",
+        "1 file: 0 ok, 0 with warnings, 1 with errors",
+    ]
 
 
 def test_missing_required_plugin_exits_2(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,23 +1,30 @@
 """The ``safeguard-qa`` command: a thin shell over the Python API.
 
-Each command module exposes ``add_parser(subparsers, common)``; the command's function
-gets the parsed arguments and a :class:`Session`, and returns an exit code.
+Each command module exposes ``add_parser(commands)``, adding its commands to a
+:class:`Commands` (which gives every command the global options and keeps the layout of its
+help); the command's function gets the parsed arguments and returns an exit code.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import importlib.metadata
 import logging
 import os
 import signal
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Sequence
 from enum import IntEnum
 from pathlib import Path
+from typing import Any
 
-from safeguard_qa.errors import InputError, SafeguardQAError
+from safeguard_qa.errors import InputError, RuleError, SafeguardQAError
+
+log = logging.getLogger("safeguard_qa.cli")
 
 
 class ExitCode(IntEnum):
@@ -40,34 +47,159 @@ def exit_code(*, bad_input: bool, flags_at_or_above: int, warnings: int = 0) -> 
     return ExitCode.OK
 
 
+GLOBAL_AFTER = "after_command_"
+"""Prefix of the dests of the global options given after the command (merged in ``main``)."""
+
+DESCRIPTION = """\
+Validate and evaluate safeguarding self-assessment returns (Section 11 of the Children Act
+2004, Section 175/157 of the Education Act 2002) and build the challenge-event pack."""
+
+EXAMPLES = """\
+Examples:
+  safeguard-qa standards list
+  safeguard-qa template s11-wt2023 --agency-type police -o police-return.xlsx
+  safeguard-qa validate returns/
+  safeguard-qa -v evaluate returns/ --format json -o results.json
+  safeguard-qa COMMAND --help     # what a command does, its options and an example"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     from safeguard_qa.cli import commands
 
     parser = argparse.ArgumentParser(
         prog="safeguard-qa",
-        description="Validate and evaluate safeguarding self-assessment returns "
-        "(Section 11, Section 175) and build the challenge-event pack.",
+        description=DESCRIPTION,
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
+        "--version", action=VersionAction, help="print the version of safeguard-qa and exit"
+    )
+    add_global_options(parser, after_command=False)
+    # the same options are accepted after the command too (``safeguard-qa validate x -v``)
+    common = argparse.ArgumentParser(add_help=False)
+    add_global_options(common, after_command=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands_ = Commands(sub, common)
+    for module in commands.MODULES:
+        module.add_parser(commands_)
+    return parser
+
+
+def add_global_options(parser: argparse.ArgumentParser, *, after_command: bool) -> None:
+    """The options every command takes. After the command their dests carry a prefix and
+    no default, so a value given before the command is never overwritten (argparse copies a
+    subcommand's defaults over the main namespace)."""
+    from safeguard_qa.cli.common import PLUGINS_ENV, STANDARDS_ENV
+
+    prefix = GLOBAL_AFTER if after_command else ""
+
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if after_command else value
+
+    group = parser.add_argument_group("options of every command")
+    group.add_argument(
         "--plugins-dir",
+        dest=prefix + "plugins_dir",
         type=Path,
-        help="a folder of plugin modules (default: ./plugins when it holds *.py files)",
-    )
-    parser.add_argument(
-        "--plugin",
         action="append",
-        default=[],
+        default=default([]),
+        metavar="DIR",
+        help="load the plugin modules (*.py) in DIR; repeatable (also "
+        f"${PLUGINS_ENV}, {os.pathsep}-separated). ./plugins is never loaded by itself",
+    )
+    group.add_argument(
+        "--plugin",
+        dest=prefix + "plugin",
+        action="append",
+        default=default([]),
         metavar="NAME",
         help="a plugin that must load (an error if it is missing or broken); repeatable",
     )
-    parser.add_argument(
-        "--no-entry-points", action="store_true", help="do not load installed plugin packages"
+    group.add_argument(
+        "--no-entry-points",
+        dest=prefix + "no_entry_points",
+        action="store_true",
+        default=default(False),
+        help="do not load installed plugin packages",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log what is being done")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in commands.MODULES:
-        module.add_parser(sub)
-    return parser
+    group.add_argument(
+        "--standards-dir",
+        dest=prefix + "standards_dir",
+        type=Path,
+        action="append",
+        default=default([]),
+        metavar="DIR",
+        help="install every framework file (*.yaml, *.yml, *.json) in DIR; repeatable (also "
+        f"./standards when it exists, and ${STANDARDS_ENV}, {os.pathsep}-separated)",
+    )
+    group.add_argument(
+        "-v",
+        "--verbose",
+        dest=prefix + "verbose",
+        action="store_true",
+        default=default(False),
+        help="log to stderr what is read, what is skipped and how long each step takes "
+        "(never any content of a return); show the traceback of a failing rule",
+    )
+
+
+def merge_global_options(args: argparse.Namespace) -> argparse.Namespace:
+    """Fold the global options given after the command into those given before it."""
+    for key in [k for k in vars(args) if k.startswith(GLOBAL_AFTER)]:
+        after = getattr(args, key)
+        delattr(args, key)
+        name = key.removeprefix(GLOBAL_AFTER)
+        before = getattr(args, name)
+        setattr(args, name, [*before, *after] if isinstance(before, list) else before or after)
+    return args
+
+
+class Commands:
+    """The subcommands, each given the options of every command and help laid out as
+    written (the examples keep their lines)."""
+
+    def __init__(self, action: Any, common: argparse.ArgumentParser) -> None:
+        self._action = action
+        self._common = common
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        kwargs.setdefault("parents", [self._common])
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        parser: argparse.ArgumentParser = self._action.add_parser(name, **kwargs)
+        return parser
+
+    def add_group(self, name: str, **kwargs: Any) -> Commands:
+        """A command made of actions (``standards list``): the group's own parser takes no
+        options, its actions take them all."""
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        group = self._action.add_parser(name, **kwargs)
+        return Commands(
+            group.add_subparsers(dest="action", required=True, metavar="ACTION"), self._common
+        )
+
+
+@functools.cache
+def package_version() -> str:
+    """The installed package's version, from its metadata (read once, only when asked)."""
+    try:
+        return importlib.metadata.version("safeguard-qa")
+    except importlib.metadata.PackageNotFoundError:  # running from a source tree
+        from safeguard_qa import __version__
+
+        return __version__
+
+
+class VersionAction(argparse.Action):
+    """``--version``: the version is looked up only when asked for, so start-up never pays
+    for reading package metadata."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        print(f"{parser.prog} {package_version()}")
+        parser.exit()
 
 
 class Terminated(BaseException):
@@ -91,19 +223,24 @@ def install_signal_handlers() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="safeguard-qa: %(message)s",
-    )
+    args = merge_global_options(parser.parse_args(argv))
+    configure_logging(verbose=args.verbose)
     install_signal_handlers()
+    started = time.perf_counter()
     try:
         code = int(args.func(args))
+        # flush here, not at exit: a reader that went away is then caught below
+        if sys.stdout is not None:
+            sys.stdout.flush()
     except InputError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         code = ExitCode.BAD_INPUT
     except SafeguardQAError as exc:
+        if args.verbose and isinstance(exc, RuleError):
+            # the rule's own code failed: its author needs the traceback (the rule's, via
+            # the chained cause); a rule's message may quote a return, so only with -v
+            traceback.print_exception(exc, file=sys.stderr)
         print(f"error: {exc}", file=sys.stderr)
         code = ExitCode.BAD_INPUT
     except BrokenPipeError:
@@ -128,7 +265,39 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         code = ExitCode.INTERNAL_ERROR
+    log.info("%s finished in %.2f s, exit code %d", args.command, elapsed(started), code)
     return code
+
+
+def configure_logging(*, verbose: bool) -> None:
+    """Log to stderr: warnings always (a plugin skipped), and with ``-v`` what safeguard-qa
+    reads and how long each step takes. Other libraries' logs are left as they are."""
+    handler = StderrHandler()
+    handler.setFormatter(logging.Formatter("safeguard-qa: %(message)s"))
+    package = logging.getLogger("safeguard_qa")
+    package.handlers[:] = [handler]
+    package.setLevel(logging.INFO if verbose else logging.WARNING)
+
+
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a record is logged (it may be replaced,
+    e.g. by a test, after the handler was made)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
+def elapsed(started: float) -> float:
+    """Seconds since ``started`` (a ``time.perf_counter()`` reading)."""
+    return time.perf_counter() - started
 
 
 def quiet_stdout() -> None:

@@ -1,12 +1,16 @@
-"""Helpers every command shares: the registry, input expansion, safe output writing."""
+"""Helpers every command shares: the registry, input expansion, safe output writing,
+logging what was done."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import os
 import stat
 import sys
 import tempfile
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -17,13 +21,80 @@ from safeguard_qa.plugins import Registry, load_registry
 
 T = TypeVar("T")
 
+log = logging.getLogger("safeguard_qa.cli")
+
 RETURN_SUFFIXES = (".yaml", ".yml", ".json", ".csv", ".xlsx")
+PLUGINS_ENV = "SAFEGUARD_QA_PLUGINS_DIR"
+STANDARDS_ENV = "SAFEGUARD_QA_STANDARDS"
+LOCAL_STANDARDS = Path("standards")
+
+
+def example(*commands: str) -> str:
+    """A command's help epilog: its examples, one command a line."""
+    return "Example:\n" + "\n".join(f"  {line}" for line in commands)
 
 
 def registry_from(args: argparse.Namespace) -> Registry:
-    return load_registry(
-        args.plugins_dir, entry_points=not args.no_entry_points, required=tuple(args.plugin)
-    )
+    """The registry for a command: built-in and installed plugins, the local plugin folders
+    asked for (``--plugins-dir``, ``$SAFEGUARD_QA_PLUGINS_DIR``; never ./plugins by
+    itself, since a module there runs code from wherever the command is run) and the
+    framework folders (``./standards``, ``--standards-dir``, ``$SAFEGUARD_QA_STANDARDS``)."""
+    plugin_dirs = [*args.plugins_dir, *env_paths(PLUGINS_ENV)]
+    standards_dirs = standards_folders(args.standards_dir)
+    for folder in plugin_dirs:
+        log.info("plugins: loading the modules in %s", folder)
+    for folder in standards_dirs:
+        log.info("frameworks: reading the framework files in %s", folder)
+    with timed("loading plugins"):
+        registry = load_registry(
+            plugin_dirs,
+            entry_points=not args.no_entry_points,
+            required=tuple(args.plugin),
+            standards_dirs=standards_dirs,
+        )
+    loaded = [p.name for p in registry.plugins if p.error is None]
+    log.info("plugins loaded: %s", ", ".join(loaded))
+    return registry
+
+
+def env_paths(name: str) -> list[Path]:
+    """The folders in an environment variable, ``os.pathsep``-separated (empty parts skipped)."""
+    return [Path(part) for part in os.environ.get(name, "").split(os.pathsep) if part.strip()]
+
+
+def standards_folders(given: Sequence[Path]) -> list[Path]:
+    """Folders of framework files: ./standards when it exists, then those given, then
+    those in ``$SAFEGUARD_QA_STANDARDS``."""
+    local = [LOCAL_STANDARDS] if LOCAL_STANDARDS.is_dir() else []
+    return [*local, *given, *env_paths(STANDARDS_ENV)]
+
+
+@contextlib.contextmanager
+def timed(step: str) -> Iterator[None]:
+    """Log (with ``-v``) how long a step took."""
+    started = time.perf_counter()
+    yield
+    log.info("%s took %.2f s", step, time.perf_counter() - started)
+
+
+def wrote(path: Path | None, what: str = "") -> None:
+    """Say on stderr which file a command wrote (nothing when it wrote to stdout)."""
+    if path is not None:
+        print(f"wrote {path}{f' ({what})' if what else ''}", file=sys.stderr)
+
+
+IRREGULAR_PLURALS = {"criterion": "criteria"}
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 agency``, ``2 agencies``, ``3 files``, ``4 criteria``."""
+    if count == 1:
+        return f"{count} {noun}"
+    if noun in IRREGULAR_PLURALS:
+        return f"{count} {IRREGULAR_PLURALS[noun]}"
+    if noun.endswith("y") and noun[-2:-1] not in "aeiou":
+        return f"{count} {noun[:-1]}ies"
+    return f"{count} {noun}s"
 
 
 def expand_inputs(paths: Sequence[Path], input_format: str | None = None) -> list[Path]:
@@ -60,6 +131,9 @@ def expand_inputs(paths: Sequence[Path], input_format: str | None = None) -> lis
                     for p in unknown
                 ]
             )
+    if log.isEnabledFor(logging.INFO):
+        for path in found:
+            log.info("input: %s (%s)", path, input_format or format_of(path) or "unknown format")
     return found
 
 

@@ -1,12 +1,15 @@
-"""Commands: standards, validate, evaluate, plugins, schema."""
+"""Commands: validate, evaluate, plugins, schema."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import logging
 import sys
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from tabulate import tabulate
 
@@ -14,19 +17,31 @@ from safeguard_qa.api import iter_evaluations
 from safeguard_qa.cli import ExitCode, exit_code
 from safeguard_qa.cli.common import (
     check_not_inputs,
+    example,
     expand_inputs,
+    plural,
     progress,
     registry_from,
+    timed,
     track,
     write_output,
+    wrote,
 )
 from safeguard_qa.engine import Engine
-from safeguard_qa.errors import InputError
+from safeguard_qa.errors import InputError, Problem
+from safeguard_qa.loaders.files import format_of
 from safeguard_qa.loaders.policy import load_outcomes, load_policy
 from safeguard_qa.loaders.returns import INPUT_FORMATS, check_return, load_return
+from safeguard_qa.models.framework import Framework
 from safeguard_qa.models.policy import Severity
 from safeguard_qa.models.results import Evaluation
+from safeguard_qa.plugins import Registry
 from safeguard_qa.report.base import RenderOptions
+
+if TYPE_CHECKING:
+    from safeguard_qa.cli import Commands
+
+log = logging.getLogger("safeguard_qa.cli")
 
 SCHEMA_NAMES = (
     "evaluation",
@@ -39,30 +54,60 @@ SCHEMA_NAMES = (
 )
 """As ``safeguard_qa.schemas.SCHEMAS`` (a test keeps them equal), without importing every model."""
 
+EVALUATION_FORMATS = ("table", "json", "csv", "junit", "markdown", "xlsx")
+"""The built-in formats of ``evaluate --format`` (a test keeps them equal to the registry's)."""
 
-def add_parser(sub: Any) -> None:
-    standards = sub.add_parser("standards", help="list installed frameworks or show one")
-    standards_sub = standards.add_subparsers(dest="action", required=True, metavar="ACTION")
-    listing = standards_sub.add_parser("list", help="the installed frameworks")
-    listing.set_defaults(func=cmd_standards_list)
-    show = standards_sub.add_parser("show", help="one framework's standards and criteria")
-    show.add_argument("framework", help="framework id")
-    show.add_argument("--version", help="framework version (default: the newest)")
-    show.set_defaults(func=cmd_standards_show)
 
-    validate = sub.add_parser("validate", help="check returns against their frameworks")
+def add_parser(commands: Commands) -> None:
+    validate = commands.add_parser(
+        "validate",
+        help="check returns against their frameworks",
+        description="Check returns (files, or the return files in folders) against their "
+        "frameworks. Every problem\nis reported with its file and place, then a summary "
+        "line. Exit 2 when any return has errors,\n1 when there are only warnings, 0 when "
+        "all are clean.",
+        epilog=example(
+            "safeguard-qa validate returns/",
+            "safeguard-qa validate police.xlsx --receipt police-checked.xlsx",
+        ),
+    )
     validate.add_argument(
         "returns", nargs="+", type=Path, metavar="RETURN", help="files or folders"
     )
-    validate.add_argument("--input-format", choices=INPUT_FORMATS)
+    validate.add_argument(
+        "--input-format",
+        choices=INPUT_FORMATS,
+        help="read every file as this format (default: from its extension)",
+    )
+    validate.add_argument(
+        "--receipt",
+        type=Path,
+        metavar="OUT.xlsx",
+        help="with one .xlsx return: write the agency's workbook back with each problem "
+        "highlighted on its cell and listed on a Problems sheet",
+    )
     validate.set_defaults(func=cmd_validate)
 
-    evaluate = sub.add_parser(
+    evaluate = commands.add_parser(
         "evaluate",
         help="score returns and raise challenge flags (returns given together are peers)",
+        description="Score returns and raise challenge flags. Returns given together are "
+        "evaluated as one\npartnership, so the peer rule compares them; --previous returns "
+        "are matched by agency id.\nExit 1 when an open flag is at or above --fail-on, 2 on "
+        "bad input.",
+        epilog=example(
+            "safeguard-qa evaluate returns/ --previous returns-2024/ --format json -o results.json",
+            "safeguard-qa evaluate return.yaml --framework standards/my-framework.yaml",
+        ),
     )
     evaluate.add_argument(
         "returns", nargs="+", type=Path, metavar="RETURN", help="files or folders"
+    )
+    evaluate.add_argument(
+        "--framework",
+        metavar="FRAMEWORK",
+        help="the framework the returns answer: an installed id, or a framework file, which "
+        "is installed for this run (every return must name its id)",
     )
     evaluate.add_argument("--policy", type=Path, help="policy YAML (default: the built-in policy)")
     evaluate.add_argument(
@@ -74,7 +119,10 @@ def add_parser(sub: Any) -> None:
     )
     evaluate.add_argument("--outcomes", type=Path, help="challenge outcomes YAML")
     evaluate.add_argument(
-        "--format", default="table", help="output format (see 'safeguard-qa plugins')"
+        "--format",
+        default="table",
+        help=f"{', '.join(EVALUATION_FORMATS)}, or a plugin's format (see 'safeguard-qa "
+        "plugins'); default: table",
     )
     evaluate.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
     evaluate.add_argument(
@@ -83,100 +131,97 @@ def add_parser(sub: Any) -> None:
         default="high",
         help="exit 1 when any open flag is at or above this severity (default: high)",
     )
-    evaluate.add_argument("--input-format", choices=INPUT_FORMATS)
+    evaluate.add_argument(
+        "--input-format",
+        choices=INPUT_FORMATS,
+        help="read every file as this format (default: from its extension)",
+    )
     evaluate.set_defaults(func=cmd_evaluate)
 
-    plugins = sub.add_parser("plugins", help="list plugins and what each provides")
+    plugins = commands.add_parser(
+        "plugins",
+        help="list plugins and what each provides",
+        description="List every plugin (built-in, installed, local) with its version, where "
+        "it came from and\nwhat it provides; a plugin that failed to load is shown with why.",
+        epilog=example("safeguard-qa --plugins-dir my-plugins plugins"),
+    )
     plugins.set_defaults(func=cmd_plugins)
 
-    schema = sub.add_parser("schema", help="print the JSON Schema of an input or output")
+    schema = commands.add_parser(
+        "schema",
+        help="print the JSON Schema of an input or output",
+        description="Print the JSON Schema of an input file or an output, or write them all "
+        "into a folder\n(editors use them for completion and checking).",
+        epilog=example(
+            "safeguard-qa schema framework > framework.schema.json",
+            "safeguard-qa schema --write schemas/",
+        ),
+    )
     schema.add_argument("name", nargs="?", choices=SCHEMA_NAMES, help="which schema")
     schema.add_argument("--write", type=Path, metavar="DIR", help="write every schema into DIR")
     schema.set_defaults(func=cmd_schema)
 
 
-def cmd_standards_list(args: argparse.Namespace) -> int:
-    registry = registry_from(args)
-    rows = [
-        [
-            fw.id,
-            fw.version,
-            fw.title,
-            len(fw.standards),
-            len(fw.criteria),
-            fw.scale if isinstance(fw.scale, str) else fw.scale.id,
-        ]
-        for _, fw in sorted(registry.frameworks().items())
-    ]
-    print(tabulate(rows, headers=["Id", "Version", "Title", "Standards", "Criteria", "Scale"]))
-    return ExitCode.OK
-
-
-def cmd_standards_show(args: argparse.Namespace) -> int:
-    registry = registry_from(args)
-    fw = registry.framework(args.framework, args.version)
-    scale = (
-        registry.scale_for(fw, fw.standards[0].criteria[0])
-        if isinstance(fw.scale, str)
-        else fw.scale
-    )
-    print(f"{fw.title} ({fw.id} {fw.version})")
-    print(f"Legal basis: {'; '.join(fw.legal_basis)}")
-    for source in fw.sources:
-        print(f"Source: {source.title} <{source.url}>")
-    if scale is not None:
-        levels = ", ".join(f"{lv.id} = {lv.label} ({lv.rag.value})" for lv in scale.levels)
-        print(f"Scale: {scale.title}: {levels}")
-    for standard in fw.standards:
-        print(f"\n{standard.id}  {standard.title}")
-        rows = [
-            [
-                c.id,
-                c.text,
-                c.answer.type,
-                "yes" if c.statutory else "no",
-                f"{c.weight:g}",
-                ", ".join(c.applies_to) or "all",
-                ", ".join(c.tags),
-            ]
-            for c in standard.criteria
-        ]
-        print(
-            tabulate(
-                rows,
-                headers=[
-                    "Criterion",
-                    "Text",
-                    "Answer",
-                    "Statutory",
-                    "Weight",
-                    "Applies to",
-                    "Tags",
-                ],
-                maxcolwidths=[None, 60, None, None, None, 20, 24],
-            )
-        )
-    return ExitCode.OK
-
-
 def cmd_validate(args: argparse.Namespace) -> int:
     registry = registry_from(args)
     paths = expand_inputs(args.returns, args.input_format)
-    errors = 0
-    warnings = 0
-    for path in progress(paths, "validating"):
-        try:
-            ret = load_return(path, input_format=args.input_format, registry=registry)
-            problems = check_return(ret, registry, str(path))
-        except InputError as exc:
-            problems = list(exc.problems)
-        for problem in problems:
-            print(problem, file=sys.stderr)
-        errors += sum(1 for p in problems if p.level == "error")
-        warnings += sum(1 for p in problems if p.level == "warning")
-        if not problems:
-            print(f"{path}: ok")
-    return exit_code(bad_input=errors > 0, flags_at_or_above=0, warnings=warnings)
+    if args.receipt is not None:
+        check_receipt(args.receipt, paths, args.input_format)
+    counts = {"ok": 0, "warnings": 0, "errors": 0}
+    problems: list[Problem] = []
+    with timed(f"validating {plural(len(paths), 'file')}"):
+        for path in progress(paths, "validating"):
+            problems = validation_problems(path, args.input_format, registry)
+            for problem in problems:
+                print(problem, file=sys.stderr)
+            if any(p.level == "error" for p in problems):
+                counts["errors"] += 1
+            elif problems:
+                counts["warnings"] += 1
+            else:
+                counts["ok"] += 1
+                print(f"{path}: ok")
+    print(
+        f"{plural(len(paths), 'file')}: {counts['ok']} ok, {counts['warnings']} with warnings, "
+        f"{counts['errors']} with errors",
+        file=sys.stderr,
+    )
+    if args.receipt is not None:
+        write_output(args.receipt, receipt_writer()(paths[0], problems))
+        wrote(args.receipt, f"{plural(len(problems), 'problem')} marked")
+    return exit_code(
+        bad_input=counts["errors"] > 0, flags_at_or_above=0, warnings=counts["warnings"]
+    )
+
+
+def validation_problems(path: Path, input_format: str | None, registry: Registry) -> list[Problem]:
+    """Every problem of one return: reading it, then fitting it to its framework."""
+    try:
+        ret = load_return(path, input_format=input_format, registry=registry)
+        return check_return(ret, registry, str(path))
+    except InputError as exc:
+        return list(exc.problems)
+
+
+def receipt_writer() -> Callable[[Path, Sequence[Problem]], bytes]:
+    """``safeguard_qa.io.receipt.write_receipt``, imported only when asked for (openpyxl)."""
+    # imported by name: the receipt module is being written alongside this command
+    module = importlib.import_module("safeguard_qa.io.receipt")
+    return cast(Callable[[Path, Sequence[Problem]], bytes], module.write_receipt)
+
+
+def check_receipt(receipt: Path, paths: list[Path], input_format: str | None) -> None:
+    """A receipt is the agency's own workbook marked up: it needs exactly one .xlsx return."""
+    if len(paths) != 1 or (input_format or format_of(paths[0])) != "xlsx":
+        raise InputError.single(
+            "--receipt",
+            "",
+            f"a receipt marks up one Excel return; found {plural(len(paths), 'return')}"
+            + ("" if len(paths) != 1 else f" ({paths[0].name} is not .xlsx)"),
+        )
+    if receipt.suffix.lower() != ".xlsx":
+        raise InputError.single(str(receipt), "", "a receipt is a workbook: name it .xlsx")
+    check_not_inputs(receipt, paths)
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -187,24 +232,40 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         raise InputError.single(
             "--format", "", f"unknown format {args.format!r}; expected one of {', '.join(formats)}"
         )
+    framework = registry.resolve_framework(args.framework) if args.framework else None
     paths = expand_inputs(args.returns, args.input_format)
     previous_paths = expand_inputs(args.previous, args.input_format) if args.previous else []
     settings = [p for p in (args.policy, args.outcomes) if p is not None]
     check_not_inputs(args.output, [*paths, *previous_paths, *settings])
-    policy = load_policy(args.policy, registry) if args.policy else None
-    outcomes = load_outcomes(args.outcomes) if args.outcomes else None
-    engine = Engine(registry, policy, policy_file=str(args.policy or "policy"))
+    with timed("reading the policy and outcomes"):
+        policy = load_policy(args.policy, registry) if args.policy else None
+        outcomes = load_outcomes(args.outcomes) if args.outcomes else None
+        engine = Engine(registry, policy, policy_file=str(args.policy or "policy"))
     fail_on = Severity(args.fail_on)
     options = RenderOptions(fail_on=fail_on)
     failing = 0
+    written = 0
 
     def counted(evaluations: Iterable[Evaluation]) -> Iterator[Evaluation]:
-        nonlocal failing
-        for ev in evaluations:
+        nonlocal failing, written
+        started = time.perf_counter()
+        for path, ev in zip(paths, evaluations, strict=False):
+            if written == 0:
+                # every return is read and checked before the first result
+                log.info("reading and checking returns took %.2f s", time.perf_counter() - started)
+                started = time.perf_counter()
+            if framework is not None:
+                check_framework(ev, framework, path)
             failing += sum(
                 1 for f in ev.flags if f.status != "dismissed" and f.severity.rank >= fail_on.rank
             )
+            written += 1
             yield ev
+        log.info(
+            "evaluating and writing %s took %.2f s",
+            plural(written, "return"),
+            time.perf_counter() - started,
+        )
 
     evaluations = counted(
         track(
@@ -223,7 +284,19 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         write_output(args.output, renderer.stream(evaluations, len(paths), options))
     else:
         write_output(args.output, renderer.evaluations(list(evaluations), options))
+    wrote(args.output, plural(written, "evaluation"))
     return exit_code(bad_input=False, flags_at_or_above=failing)
+
+
+def check_framework(ev: Evaluation, framework: Framework, path: Path) -> None:
+    """With ``--framework``, every return must answer that framework."""
+    if (ev.framework.id, ev.framework.version) != framework.key:
+        raise InputError.single(
+            str(path),
+            "framework",
+            f"the return answers {ev.framework.id} {ev.framework.version}; --framework gives "
+            f"{framework.id} {framework.version}",
+        )
 
 
 def cmd_plugins(args: argparse.Namespace) -> int:
@@ -257,6 +330,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
         args.write.mkdir(parents=True, exist_ok=True)
         for name in sorted(SCHEMAS):
             write_output(args.write / f"{name}.schema.json", schema_text(name))
+        wrote(args.write, plural(len(SCHEMAS), "schema"))
         return ExitCode.OK
     if args.name is None:
         raise InputError.single("schema", "", f"name a schema: {', '.join(sorted(SCHEMAS))}")
