@@ -293,7 +293,7 @@ def test_heatmap_has_one_table_per_framework_with_a_row_per_agency(
         "Northshire Police",
         "Probation Service",
     ]
-    assert len(s11.standards) == 14
+    assert len(s11.standards) == 18
     council = next(row for row in s11.heatmap if row.agency == "council")
     cells = {c.standard: c for c in council.cells}
     assert cells["S11-5"].assured_rag is RAG.RED
