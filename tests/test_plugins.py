@@ -245,7 +245,7 @@ def test_misspelled_hook_in_folder_plugin_is_reported(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     registry = load_registry(folder, entry_points=False)
-    info = next(i for i in registry.plugins if i.name == "typo")
+    info = next(i for i in registry.plugins if i.name == "local.typo")
     assert info.error is not None
     assert "register_rule" in info.error
     with pytest.raises(PluginError, match="register_rule"):
@@ -345,8 +345,14 @@ def test_frameworks_are_read_only_when_needed(tmp_path: Path) -> None:
 
     registry = load_registry(entry_points=False, extra=[("local", Local())])
     assert registry.framework("s11-wt2023").id == "s11-wt2023"  # the broken file is not read
+    assert str(broken) not in registry.broken
+    # listing every framework names the broken file and keeps the others
+    assert ("s11-wt2023", registry.framework("s11-wt2023").version) in registry.frameworks()
+    assert str(broken) in registry.broken
+    info = next(i for i in registry.plugins if i.name == "local")
+    assert "broken.yaml" in str(info.error)
     with pytest.raises(FrameworkError, match=r"broken\.yaml: standards"):
-        registry.frameworks()
+        registry.framework("broken-fw")
 
 
 def test_a_framework_registered_twice_names_both_plugins(registry: Registry) -> None:

@@ -32,7 +32,7 @@ from typing import Any, Literal, TypeVar
 import pluggy
 
 from safeguard_qa import hookspecs
-from safeguard_qa.errors import PluginError, UnknownFrameworkError
+from safeguard_qa.errors import FrameworkError, PluginError, UnknownFrameworkError
 from safeguard_qa.loaders.files import Limits
 from safeguard_qa.models.framework import Criterion, Framework
 from safeguard_qa.models.scale import Scale
@@ -231,6 +231,8 @@ class Registry:
             [*self._registered(pm, "frameworks", _source_label), *self._folders(standards_dirs)]
         )
         self._frameworks: dict[tuple[str, str], Framework] | None = None
+        self.broken: dict[str, FrameworkError] = {}
+        """Framework files that failed to load, by file: listed, and raised when asked for."""
         self._loaded: dict[int, Framework] = {}
         self._peeked: dict[int, str | None] = {}
         from safeguard_qa.engine.rollup import RollupStrategy
@@ -301,8 +303,19 @@ class Registry:
         if self._frameworks is None:
             loaded: dict[tuple[str, str], Framework] = {}
             owners: dict[tuple[str, str], str] = {}
-            for index, (plugin_name, _) in enumerate(self._framework_sources):
-                framework = self._source(index)
+            for index, (plugin_name, source) in enumerate(self._framework_sources):
+                try:
+                    framework = self._source(index)
+                except FrameworkError as exc:
+                    # one broken file must not take every other framework down with it:
+                    # it is named here and raised when a return asks for it
+                    label = str(source) if isinstance(source, Path) else _source_label(source)
+                    self.broken[label] = exc
+                    info = self._info.get(plugin_name)
+                    if info is not None:
+                        info.error = f"framework {label} is invalid: {exc.problems[0]}"
+                    log.warning("skipping framework %s of plugin %s: %s", label, plugin_name, exc)
+                    continue
                 if framework.key in loaded:
                     raise PluginError(
                         f"framework {framework.id} {framework.version} is registered by both "
@@ -337,7 +350,6 @@ class Registry:
     def _checked(self, framework: Framework, file: str) -> Framework:
         """A framework given as an object, checked against the installed scales as a file
         would be."""
-        from safeguard_qa.errors import FrameworkError
         from safeguard_qa.loaders.framework import check_framework_scales
 
         problems = check_framework_scales(framework, file, self)
@@ -394,7 +406,10 @@ class Registry:
         whose top-level ``id:`` line names another framework are not read, so a run on one
         return parses only the framework it uses."""
         if self._frameworks is not None:
-            return [fw for key, fw in self._frameworks.items() if key[0] == framework_id]
+            found = [fw for key, fw in self._frameworks.items() if key[0] == framework_id]
+            if not found:
+                self._raise_if_broken(framework_id)
+            return found
         found = []
         for index, (_, source) in enumerate(self._framework_sources):
             if index not in self._loaded:
@@ -402,10 +417,22 @@ class Registry:
                     self._peeked[index] = _declared_id(source)
                 if self._peeked[index] not in (None, framework_id):
                     continue
-            framework = self._source(index)
+            try:
+                framework = self._source(index)
+            except FrameworkError:
+                if self._peeked.get(index) == framework_id:
+                    raise  # the framework asked for is the broken one: say why
+                continue  # a file we could not tell the id of: it is not this one's problem
             if framework.id == framework_id:
                 found.append(framework)
         return found
+
+    def _raise_if_broken(self, framework_id: str) -> None:
+        for index, (_, source) in enumerate(self._framework_sources):
+            if index in self._loaded:
+                continue
+            if self._peeked.get(index, _declared_id(source)) == framework_id:
+                self._source(index)  # raises the file's own FrameworkError
 
     def framework(
         self, framework_id: str, version: str | None = None, *, file: str = ""

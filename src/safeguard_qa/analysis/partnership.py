@@ -524,12 +524,14 @@ def _criterion_share(
         unrated=unrated,
         **{rag.value: rags.count(rag) for rag in RAG_ORDER},
         amber_or_red_share=share,
-        theme=_is_theme(weak, share, theme_share),
+        theme=_is_theme(weak, len(rags), theme_share),
     )
 
 
-def _is_theme(weak: int, share: float, theme_share: float) -> bool:
-    return weak >= MIN_THEME_AGENCIES and share + 1e-9 >= theme_share
+def _is_theme(weak: int, rated: int, theme_share: float) -> bool:
+    """At least two agencies, and at least ``theme_share`` of those rated, amber or red. The
+    share is compared unrounded: rounding is for display only."""
+    return weak >= MIN_THEME_AGENCIES and rated > 0 and weak / rated >= theme_share
 
 
 # --- themes -------------------------------------------------------------------------------
@@ -558,7 +560,7 @@ def _criterion_theme(
     weak = [
         ev.agency.id
         for ev in evaluations
-        if ev.framework.id == view.framework and _weak_on(ev, {share.criterion})
+        if _framework_key(ev) == (view.framework, view.version) and _weak_on(ev, {share.criterion})
     ]
     return Theme(
         kind="criterion",
@@ -599,7 +601,7 @@ def _tag_themes(
     themes = []
     for tag in sorted(rated):
         share = _share(len(weak[tag]), len(rated[tag]))
-        if _is_theme(len(weak[tag]), share, theme_share):
+        if _is_theme(len(weak[tag]), len(rated[tag]), theme_share):
             themes.append(
                 Theme(
                     kind="tag",

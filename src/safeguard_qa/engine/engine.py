@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from safeguard_qa.engine.rollup import POINTS, SCORE_DIGITS, Items
+from safeguard_qa.engine.rollup import POINTS, Items, capped_score
 from safeguard_qa.errors import (
     OutcomesError,
     PolicyError,
@@ -26,7 +26,7 @@ from safeguard_qa.loaders.policy import check_policy
 from safeguard_qa.loaders.returns import check_return
 from safeguard_qa.models.framework import Criterion, Framework, Standard
 from safeguard_qa.models.outcomes import Outcome, Outcomes
-from safeguard_qa.models.policy import Policy, Severity
+from safeguard_qa.models.policy import SCORE_DIGITS, Policy, Severity
 from safeguard_qa.models.results import (
     AgencyRef,
     CriterionResult,
@@ -84,7 +84,9 @@ class Engine:
                 [Problem(policy_file, "rules", "no rule is enabled: nothing would be checked")]
             )
         self._standard_rollup = registry.rollups[policy.rollup.standard].combine
-        self._overall_rollup = registry.rollups[policy.rollup.overall].combine
+        overall = registry.rollups[policy.rollup.overall]
+        self._overall_rollup = overall.combine
+        self._overall_bands = overall.bands(policy) if overall.bands is not None else None
         self._plans: dict[tuple[str, str, str, str | None], _Plan] = {}
 
     @property
@@ -210,9 +212,7 @@ class Engine:
         flags: list[Flag] = []
         for active in self._rules:
             try:
-                found = 0
-                for finding in active.rule.check(ctx, active.params):
-                    found += 1
+                for found, finding in enumerate(active.rule.check(ctx, active.params), 1):
                     if found > MAX_FINDINGS_PER_RULE:
                         raise RuleError(
                             f"rule {active.rule.id} (plugin {active.plugin}) gave more than "
@@ -291,7 +291,11 @@ class Engine:
         overall_fields = self._rollup(standards, self._overall_rollup, weights=False)
         overall_caps = caps.get(None, ())
         if overall_caps and overall_fields["assured_rag"] is not None:
+            cap = RAG.worst(list(overall_caps))
             overall_fields["assured_rag"] = _capped(overall_fields["assured_rag"], overall_caps)
+            overall_fields["assured_score"] = capped_score(
+                overall_fields["assured_score"], cap, self._overall_bands
+            )
         weights = {c.criterion: c.weight for c in criteria}
         return Evaluation(
             return_id=ret.id,

@@ -10,7 +10,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from safeguard_qa.models.policy import Bands, Policy
+from safeguard_qa.models.policy import SCORE_DIGITS, Bands, Policy
 from safeguard_qa.models.scale import RAG
 
 POINTS: dict[RAG, float] = {RAG.RED: 0.0, RAG.AMBER: 1 / 3, RAG.GREEN: 2 / 3, RAG.BLUE: 1.0}
@@ -20,11 +20,13 @@ Items = Sequence[tuple[RAG, float]]
 
 @dataclass(frozen=True, slots=True)
 class RollupStrategy:
-    """A named roll-up. ``combine`` gets at least one item."""
+    """A named roll-up. ``combine`` gets at least one item. ``bands`` says which of the
+    policy's bands turn its score into a RAG (None: the score is the RAG's points)."""
 
     name: str
     description: str
     combine: Callable[[Items, Policy], tuple[RAG, float]]
+    bands: Callable[[Policy], Bands] | None = None
 
 
 def band(score: float, bands: Bands) -> RAG:
@@ -38,9 +40,17 @@ def band(score: float, bands: Bands) -> RAG:
     return RAG.RED
 
 
-SCORE_DIGITS = 6
-"""Scores are reported, and banded, rounded to this many decimals, so a reported score and
-its band always agree."""
+def capped_score(score: float, cap: RAG, bands: Bands | None) -> float:
+    """``score`` lowered, when it must be, to the highest score that bands no better than
+    ``cap``: a cap (e.g. no sign-off) moves the score with the band, so the two agree."""
+    if bands is None:
+        return min(score, POINTS[cap])
+    upper = {RAG.RED: bands.amber, RAG.AMBER: bands.green, RAG.GREEN: bands.blue}.get(cap)
+    if upper is None or score < upper:
+        return score
+    highest = round(upper - 10**-SCORE_DIGITS, SCORE_DIGITS)
+    lower = {RAG.RED: 0.0, RAG.AMBER: bands.amber, RAG.GREEN: bands.green}[cap]
+    return max(highest, lower) if band(max(highest, lower), bands).rank <= cap.rank else lower
 
 
 def weighted_points(items: Items) -> float:
@@ -75,6 +85,14 @@ def any_red_is_red(items: Items, policy: Policy) -> tuple[RAG, float]:
     return rag, score
 
 
+def _mean_bands(policy: Policy) -> Bands:
+    return policy.mean_bands
+
+
+def _met_bands(policy: Policy) -> Bands:
+    return policy.met_bands
+
+
 BUILT_IN = (
     RollupStrategy("worst_of", "the worst rating of its parts", worst_of),
     RollupStrategy(
@@ -82,13 +100,19 @@ BUILT_IN = (
         "the weighted mean of RAG points (red 0, amber 1/3, green 2/3, blue 1), banded by "
         "the policy's mean_bands",
         weighted_mean,
+        _mean_bands,
     ),
     RollupStrategy(
         "percentage_met",
         "the weighted share of parts rated green or better, banded by the policy's met_bands",
         percentage_met,
+        _met_bands,
     ),
     RollupStrategy(
-        "any_red_is_red", "red when any part is red, otherwise the weighted mean", any_red_is_red
+        "any_red_is_red",
+        "red when any part is red, otherwise the weighted mean of RAG points banded by the "
+        "policy's mean_bands",
+        any_red_is_red,
+        _mean_bands,
     ),
 )

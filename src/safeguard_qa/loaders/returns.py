@@ -230,7 +230,7 @@ class _Checker:
                     f"{place} › value",
                     f"expected a percentage from 0 to 100, found {response.value:g}",
                 )
-            if response.value is not None and response.value < 0:
+            elif response.value is not None and response.value < 0:
                 self.add(
                     f"{place} › value", f"expected a count of 0 or more, found {response.value:g}"
                 )

@@ -23,6 +23,10 @@ class Severity(StrEnum):
 _SEVERITY_ORDER = {Severity.LOW: 0, Severity.MEDIUM: 1, Severity.HIGH: 2}
 
 
+SCORE_DIGITS = 6
+"""Scores are reported, and banded, rounded to this many decimals."""
+
+
 class Bands(Model):
     """Lower bounds of each RAG band on a 0..1 score; below ``amber`` is red.
 
@@ -35,6 +39,14 @@ class Bands(Model):
 
     @model_validator(mode="after")
     def _ordered(self) -> Bands:
+        for name in ("blue", "green", "amber"):
+            bound = getattr(self, name)
+            if bound is not None and round(bound, SCORE_DIGITS) != bound:
+                # scores are reported, and banded, to this many decimals: a finer bound would
+                # band a score differently from the score shown beside it
+                raise ValueError(
+                    f"the {name} bound {bound!r} has more than {SCORE_DIGITS} decimal places"
+                )
         if self.amber > self.green or (self.blue is not None and self.green > self.blue):
             raise ValueError("bands must rise: amber <= green <= blue")
         return self

@@ -66,10 +66,12 @@ class Scale(Model):
     @model_validator(mode="after")
     def _levels_distinct(self) -> Scale:
         ids = [lv.id for lv in self.levels]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        folded = [i.casefold() for i in ids]
+        dupes = sorted({i for i in ids if folded.count(i.casefold()) > 1})
         if dupes:
-            raise ValueError(f"duplicate level ids {dupes}")
-        if NA in ids:
+            # answers are matched case-insensitively: 'Green' and 'green' would be one level
+            raise ValueError(f"duplicate level ids {dupes} (level ids are matched ignoring case)")
+        if NA in folded:
             raise ValueError(f"'{NA}' is reserved for not-applicable answers; use na_allowed_for")
         values = [lv.value for lv in self.levels]
         if len(set(values)) != len(values):

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from safeguard_qa.engine.rollup import POINTS
 from safeguard_qa.models.policy import Severity
@@ -58,6 +58,16 @@ class EvidenceParams(_Params):
         default=True, description="Treat evidence that is only a file name as a placeholder."
     )
 
+    @field_validator("placeholders")
+    @classmethod
+    def _compared_as_evidence_is(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        # evidence is compared casefolded, trimmed and without a final full stop: so are these
+        return tuple(_placeholder_key(text) for text in value)
+
+
+def _placeholder_key(text: str) -> str:
+    return text.strip().casefold().rstrip(".")
+
 
 _FILE_NAME = re.compile(
     r"^[\w\-. ]{1,80}\.(docx?|pdf|xlsx?|pptx?|txt|msg|eml|odt|png|jpe?g)$", re.I
@@ -65,7 +75,7 @@ _FILE_NAME = re.compile(
 
 
 def is_placeholder(item: EvidenceItem, params: EvidenceParams) -> bool:
-    text = item.description.strip().casefold().rstrip(".")
+    text = _placeholder_key(item.description)
     if not text or text in params.placeholders:
         return True
     return params.bare_file_names and bool(_FILE_NAME.match(item.description.strip()))
@@ -326,8 +336,14 @@ class SubmissionLate(Rule):
                 f"submitted on {ret.submitted}, {days} days after the deadline of {ret.deadline}",
                 severity=Severity.HIGH if days > 28 else None,
             )
-        elif ret.submitted is None and ctx.as_of > ret.deadline:
-            yield Finding(f"not submitted; the deadline was {ret.deadline}", severity=Severity.HIGH)
+        elif ret.submitted is None and ctx.as_of >= ret.deadline:
+            # Without a policy as_of an unsubmitted return is judged at its deadline (the
+            # engine's default): no submission date by then is worth the panel's question.
+            late = ctx.as_of > ret.deadline
+            yield Finding(
+                f"no submission date recorded; the deadline was {ret.deadline}",
+                severity=Severity.HIGH if late else None,
+            )
 
 
 # --- change since the previous return ------------------------------------------------
