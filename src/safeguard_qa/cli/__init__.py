@@ -8,8 +8,10 @@ help); the command's function gets the parsed arguments and returns an exit code
 from __future__ import annotations
 
 import argparse
+import codecs
 import functools
 import importlib.metadata
+import io
 import logging
 import os
 import signal
@@ -225,6 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = merge_global_options(parser.parse_args(argv))
     configure_logging(verbose=args.verbose)
+    tolerate_narrow_stdout()
     install_signal_handlers()
     started = time.perf_counter()
     try:
@@ -293,6 +296,18 @@ class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     @stream.setter
     def stream(self, _value: Any) -> None:
         pass
+
+
+def tolerate_narrow_stdout() -> None:
+    """On a stdout that cannot encode every character (a Windows console or redirect in a
+    legacy code page such as cp437 or cp1252), write what it cannot hold as ``\\u2014``
+    escapes instead of failing: a report is never cut short, and JSON stays valid JSON.
+    Files written with ``-o`` are always UTF-8."""
+    stream = sys.stdout
+    if not isinstance(stream, io.TextIOWrapper) or stream.errors != "strict":
+        return
+    if codecs.lookup(stream.encoding).name != "utf-8":
+        stream.reconfigure(errors="backslashreplace")
 
 
 def elapsed(started: float) -> float:
