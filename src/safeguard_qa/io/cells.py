@@ -12,8 +12,10 @@ import math
 import re
 
 from safeguard_qa.io.layout import ACTION_STATUSES, FieldKind
+from safeguard_qa.models.base import describe_character
 
-_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*$")
+_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*$", re.ASCII)
+_ID_CHARACTERS = re.compile(r"[^A-Za-z0-9_.\-]")
 _UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _TRUE = {"yes", "y", "true", "1"}
 _FALSE = {"no", "n", "false", "0"}
@@ -49,6 +51,12 @@ def as_text(value: object) -> str:
 def as_id(value: object) -> str:
     text = _number_text(value) if isinstance(value, int | float) else str(value).strip()
     if not _ID.match(text):
+        bad = _ID_CHARACTERS.search(text)
+        if bad is not None and not bad.group().isascii():
+            raise ValueError(
+                f"{_show(text)} contains {describe_character(bad.group())}; "
+                "ids may use only ASCII letters, digits, '-', '_' and '.'"
+            )
         raise ValueError(
             "expected an id: letters, digits, '.', '-' or '_', starting with a letter or "
             f"digit; found {_show(value)}"
