@@ -107,7 +107,7 @@ class AgencyReview(Model):
 
     case: CaseRef
     agency: Identifier
-    reviewer_role: SafeShortText
+    reviewer_role: SafeShortText = Field(min_length=1)
     practitioner_involved: bool
     returned: Date | None = None
     grades: dict[Identifier, DomainGrade] = Field(default_factory=dict)
