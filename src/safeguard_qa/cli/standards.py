@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -203,7 +202,7 @@ def framework_files(paths: list[Path]) -> list[Path]:
 
 def starter_framework() -> str:
     """The text of the commented starter framework."""
-    return files("safeguard_qa.cli").joinpath(STARTER).read_text(encoding="utf-8")
+    return (Path(__file__).parent / STARTER).read_text(encoding="utf-8")
 
 
 def cmd_standards_new(args: argparse.Namespace) -> int:
