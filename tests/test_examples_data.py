@@ -31,12 +31,23 @@ PARTNERSHIP = EXAMPLES / "partnership"
 CYCLES = ("2024", "2025")
 SUFFIXES = (".yaml", ".yml", ".json")
 
-# The only warnings the example data should raise: a deliberately missing response.
+# The only warnings the example data should raise, each planted for a rule to find.
 EXPECTED_WARNINGS = {
     (
         "northshire-yjs.yaml",
         "standard S11-4 › criterion S11-4.4",
         "no response to a mandatory criterion",
+    ),
+    (
+        "northshire-homes.yaml",
+        "standard S11-10 › criterion S11-10.5",
+        "answered N/A without a reason; the framework asks for one (in the commentary)",
+    ),
+    (
+        "kingsmead-academy.yaml",
+        "standard S175-8 › criterion S175-8.6",
+        "rated at or below 3 - partly in place: an action with a description, owner and due "
+        "date is required",
     ),
 }
 
@@ -126,11 +137,12 @@ def test_example_return_validates(path: Path, registry: Registry) -> None:
         assert (path.name, warning.place, warning.message) in EXPECTED_WARNINGS, str(warning)
 
 
-def test_the_expected_warning_is_still_raised(registry: Registry) -> None:
-    _, _, warnings = validated_return(PARTNERSHIP / "2025" / "northshire-yjs.yaml", registry)
-    assert [(w.place, w.message) for w in warnings] == [
-        ("standard S11-4 › criterion S11-4.4", "no response to a mandatory criterion")
-    ]
+def test_the_expected_warnings_are_still_raised(registry: Registry) -> None:
+    found = set()
+    for name, _, _ in EXPECTED_WARNINGS:
+        _, _, warnings = validated_return(PARTNERSHIP / "2025" / name, registry)
+        found |= {(name, w.place, w.message) for w in warnings}
+    assert found == EXPECTED_WARNINGS
 
 
 @pytest.mark.parametrize("path", [EXAMPLES / "policy.yaml", PARTNERSHIP / "policy.yaml"])
@@ -141,7 +153,7 @@ def test_policies_load(path: Path, registry: Registry) -> None:
 
 def test_partnership_policy_fixes_the_as_of_date(partnership_policy: Policy) -> None:
     assert partnership_policy.as_of is not None
-    assert partnership_policy.as_of.isoformat() == "2025-07-15"
+    assert partnership_policy.as_of.isoformat() == "2025-11-28"
 
 
 def test_outcomes_load(outcomes: Outcomes) -> None:
@@ -180,11 +192,26 @@ def test_one_return_per_agency_named_by_its_id(cycle: str, registry: Registry) -
 def test_partnership_mixes_agency_types_and_frameworks(cycle_2025: dict[str, Return]) -> None:
     types = {ret.agency.type for ret in cycle_2025.values()}
     assert {"police", "health", "local_authority", "probation", "housing", "voluntary"} <= types
-    assert {"youth_justice", "school_maintained"} <= types
+    assert {"youth_justice", "cafcass", "school_maintained", "academy", "fe_college"} <= types
     frameworks = Counter(ret.framework for ret in cycle_2025.values())
-    assert frameworks["s11-wt2023"] >= 6
-    assert frameworks["s175-kcsie"] >= 1
+    assert frameworks["s11-wt2023"] >= 8
+    assert frameworks["s175-kcsie"] >= 3
     assert any(not ret.agency.statutory for ret in cycle_2025.values())
+
+
+@pytest.mark.parametrize(
+    ("cycle", "releases"),
+    [
+        ("2024", {"s11-wt2023": "2023.1", "s175-kcsie": "2025.1"}),
+        ("2025", {"s11-wt2023": "2025.1", "s175-kcsie": "2025.2"}),
+    ],
+)
+def test_each_cycle_uses_the_release_current_when_it_was_issued(
+    cycle: str, releases: dict[str, str], registry: Registry
+) -> None:
+    for path in _files(PARTNERSHIP / cycle):
+        ret, _, _ = validated_return(path, registry)
+        assert ret.framework_version == releases[ret.framework], path.name
 
 
 def test_every_agency_returned_in_both_cycles_except_one(
@@ -245,24 +272,33 @@ def test_every_rule_is_triggered(registry: Registry, evaluations: list[Evaluatio
         ("northshire-homes", "evidence-stale", "S11-8.1"),
         ("northshire-hospitals", "evidence-stale", "S11-8.4"),
         ("harbour-lights", "evidence-stale", "S11-8.5"),
+        ("kingsmead-academy", "evidence-stale", "S175-12.1"),
         ("northshire-police", "action-overdue", "S11-5.3"),
         ("northshire-cc", "action-overdue", "S11-12.3"),
         ("ashgrove-primary", "action-overdue", "S175-6.1"),
         ("northshire-hospitals", "action-incomplete", "S11-3.4"),
         ("northshire-yjs", "action-incomplete", "S11-13.2"),
+        ("oakfield-school", "action-incomplete", "S175-11.3"),
         ("northshire-icb", "gap-without-action", "S11-3.2"),
         ("northshire-homes", "gap-without-action", "S11-1.5"),
+        ("kingsmead-academy", "gap-without-action", "S175-8.6"),
         ("northshire-police", "green-with-open-actions", "S11-6.3"),
         ("northshire-yjs", "response-missing", "S11-4.4"),
-        ("harbour-lights", "na-statutory", "S11-12.1"),
+        ("northshire-yjs", "na-statutory", "S11-12.2"),
+        ("northshire-homes", "na-without-reason", "S11-10.5"),
+        ("kingsmead-academy", "requirement-missing", "S175-8.6"),
         ("northshire-yjs", "signoff-missing", None),
         ("northshire-homes", "signoff-role", None),
         ("northshire-probation", "submission-late", None),
         ("northshire-cc", "rating-moved", "S11-9.1"),
         ("northshire-icb", "rating-moved", "S11-12.3"),
+        ("northshire-homes", "rating-moved", "S11-3.1"),
+        ("ashgrove-primary", "rating-moved", "S175-10.4"),
         ("northshire-probation", "carried-forward", "S11-1.3"),
-        ("northshire-homes", "peer-outlier", "S11-3.1"),
+        ("northshire-hospitals", "peer-outlier", "S11-15.1"),
         ("northshire-police", "indicator-threshold", "S11-10.2"),
+        ("ashgrove-primary", "indicator-threshold", "S175-5.3"),
+        ("northshire-college", "indicator-threshold", "S175-5.3"),
     ],
 )
 def test_planted_finding(
@@ -277,14 +313,31 @@ def test_planted_finding(
     assert (rule, criterion) in found
 
 
-def test_non_statutory_na_on_a_non_statutory_item_is_not_flagged(
+def test_commissioning_is_not_asked_of_agencies_that_commission_nothing(
+    cycle_2024: dict[str, Return], cycle_2025: dict[str, Return]
+) -> None:
+    """Last year the charity, the housing association and Cafcass answered N/A on the
+    commissioning standard; the 2025 release asks it only of commissioning bodies."""
+    for agency in ("harbour-lights", "northshire-homes", "cafcass-northshire"):
+        assert cycle_2024[agency].by_criterion["S11-12.1"].rating == "na"
+        assert "S11-12.1" not in cycle_2025[agency].by_criterion
+
+
+def test_a_single_central_record_gap_is_red_not_amber(evaluations: list[Evaluation]) -> None:
+    for agency in ("ashgrove-primary", "northshire-college"):
+        (ev,) = [ev for ev in evaluations if ev.agency.id == agency]
+        (scr,) = [c for c in ev.criteria if c.criterion == "S175-5.3"]
+        assert scr.self_rag == "red", agency
+
+
+def test_non_statutory_agency_may_answer_na_unflagged(
     evaluations: list[Evaluation],
 ) -> None:
     (voluntary,) = [ev for ev in evaluations if ev.agency.id == "harbour-lights"]
     na = {c.criterion for c in voluntary.criteria if c.not_applicable}
     flagged = {f.criterion for f in voluntary.flags if f.rule == "na-statutory"}
-    assert "S11-4.4" in na - flagged
-    assert flagged == {"S11-12.1", "S11-12.2", "S11-12.3", "S11-12.4"}
+    assert {"S11-4.4", "S11-7.3", "S11-9.3"} <= na
+    assert flagged == set()
 
 
 def test_fingerprints_are_stable(
