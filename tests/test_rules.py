@@ -8,6 +8,7 @@ and ``peers`` build a previous return and peer agencies the same way.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,10 @@ import pytest
 import yaml
 
 from safeguard_qa.engine import Engine
+from safeguard_qa.errors import UnknownFrameworkError
+from safeguard_qa.models.framework import Framework
 from safeguard_qa.models.policy import Policy
-from safeguard_qa.plugins import Registry
+from safeguard_qa.plugins import Registry, load_registry
 from tests.factories import build, clean_return_data, with_changes
 
 CASE_DIR = Path(__file__).parent / "rule_cases"
@@ -40,9 +43,30 @@ def test_every_built_in_rule_has_cases(registry: Registry) -> None:
     assert built_in == covered
 
 
+@functools.cache
+def _own_registry() -> Registry:
+    return load_registry(entry_points=False)
+
+
+def _changed_framework(registry: Registry, framework_id: str, changes: dict[str, Any]) -> str:
+    """A copy of an installed framework with top-level fields changed, installed under its
+    own id (e.g. to switch on ``na_requires_reason`` for a rule's cases)."""
+    base = registry.framework(framework_id)
+    new_id = f"{framework_id}-" + "-".join(sorted(changes)).replace("_", "-")
+    try:
+        registry.framework(new_id)
+    except UnknownFrameworkError:
+        data = {**base.model_dump(), **changes, "id": new_id}
+        registry.add_framework(Framework.model_validate(data))
+    return new_id
+
+
 def _evaluate(registry: Registry, rule_id: str, case: dict[str, Any]) -> Any:
     agency = case.get("agency", {})
     framework = case.get("framework", "s11-wt2023")
+    if "framework_changes" in case:
+        registry = _own_registry()  # the shared one stays as shipped
+        framework = _changed_framework(registry, framework, case["framework_changes"])
     base = clean_return_data(
         registry,
         framework,
@@ -59,7 +83,15 @@ def _evaluate(registry: Registry, rule_id: str, case: dict[str, Any]) -> Any:
     if "peers" in case:
         peers = [
             build(
-                with_changes(clean_return_data(registry, framework, agency_id=f"peer-{i}"), change)
+                with_changes(
+                    clean_return_data(
+                        registry,
+                        framework,
+                        agency_id=f"peer-{i}",
+                        agency_type=change.get("agency_type"),
+                    ),
+                    {k: v for k, v in change.items() if k != "agency_type"},
+                )
             )
             for i, change in enumerate(case["peers"])
         ]

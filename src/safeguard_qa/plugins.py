@@ -464,7 +464,10 @@ class Registry:
         name: str | Scale = framework.scale
         if answer.type == "rating" and answer.scale:
             name = answer.scale
-        return name if isinstance(name, Scale) else self.scales.get(name)
+        if isinstance(name, Scale):
+            return name
+        inline = framework.inline_scales.get(name)
+        return inline if inline is not None else self.scales.get(name)
 
 
 def _unique_sources(

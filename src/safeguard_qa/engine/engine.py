@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from safeguard_qa.engine.rollup import POINTS, Items, capped_score
+from safeguard_qa.engine.rollup import POINTS, Part, RollupStrategy, capped_score
 from safeguard_qa.errors import (
     OutcomesError,
     PolicyError,
@@ -22,13 +22,12 @@ from safeguard_qa.errors import (
     RuleError,
     raise_if_errors,
 )
-from safeguard_qa.loaders.policy import check_policy
-from safeguard_qa.loaders.returns import check_return
 from safeguard_qa.models.framework import Criterion, Framework, Standard
 from safeguard_qa.models.outcomes import Outcome, Outcomes
 from safeguard_qa.models.policy import SCORE_DIGITS, Policy, Severity
 from safeguard_qa.models.results import (
     AgencyRef,
+    BasisItem,
     CriterionResult,
     Evaluation,
     Flag,
@@ -40,6 +39,7 @@ from safeguard_qa.models.returns import Response, Return
 from safeguard_qa.models.scale import NA, RAG, Level, Scale
 from safeguard_qa.plugins import Registry
 from safeguard_qa.rules.base import CriterionView, Finding, PeerStats, ReturnContext, Rule
+from safeguard_qa.validation import check_policy, check_return
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,9 +83,9 @@ class Engine:
             raise PolicyError(
                 [Problem(policy_file, "rules", "no rule is enabled: nothing would be checked")]
             )
-        self._standard_rollup = registry.rollups[policy.rollup.standard].combine
+        self._standard_rollup = registry.rollups[policy.rollup.standard]
         overall = registry.rollups[policy.rollup.overall]
-        self._overall_rollup = overall.combine
+        self._overall_rollup = overall
         self._overall_bands = overall.bands(policy) if overall.bands is not None else None
         self._plans: dict[tuple[str, str, str, str | None], _Plan] = {}
 
@@ -117,29 +117,32 @@ class Engine:
         """Each applicable criterion with its response and resolved self rating."""
         framework = framework or self.framework_for(ret)
         responses = ret.by_criterion
+        left_out = ret.standards_na
         return tuple(
             _view(criterion, standard, scale, responses.get(criterion.id))
             for criterion, standard, scale in self._plan(framework, ret)
+            if standard.id not in left_out
         )
 
     def peer_stats(self, returns: Iterable[Return]) -> PeerStats:
         """Counts of self scores per criterion across ``returns``, for rules that compare
         peers. Takes any iterable, so returns can be streamed past it one at a time."""
-        counts: dict[tuple[str, str], dict[float, int]] = defaultdict(lambda: defaultdict(int))
+        counts: dict[Any, dict[float, int]] = defaultdict(lambda: defaultdict(int))
         for ret in returns:
             self.add_peer(counts, ret)
         return PeerStats({key: dict(value) for key, value in counts.items()})
 
-    def add_peer(self, counts: dict[tuple[str, str], dict[float, int]], ret: Return) -> None:
+    def add_peer(self, counts: dict[Any, dict[float, int]], ret: Return) -> None:
         """Count one return's self ratings into ``counts`` (only the ratings: this runs over
         every return before any is evaluated)."""
         responses = ret.by_criterion
-        for criterion, _, scale in self._plan(self.framework_for(ret), ret):
+        group = (ret.agency.type, ret.agency.sector or "")
+        for criterion, standard, scale in self._plan(self.framework_for(ret), ret):
             response = responses.get(criterion.id)
-            if response is not None:
+            if response is not None and standard.id not in ret.standards_na:
                 self_rag = _self_rating(criterion, scale, response)[1]
                 if self_rag is not None:
-                    counts[(ret.framework, criterion.id)][POINTS[self_rag]] += 1
+                    counts[(ret.framework, criterion.id, *group)][POINTS[self_rag]] += 1
 
     # --- evaluation ---------------------------------------------------------------------
 
@@ -244,14 +247,17 @@ class Engine:
                 caps[flag.criterion].append(flag.caps)
         moderated = _moderated_levels(ret, applied, flags)
         criteria: list[CriterionResult] = []
-        by_standard: dict[str, list[CriterionResult]] = defaultdict(list)
+        by_standard: dict[str, list[_Row]] = defaultdict(list)
         for view in ctx.items:
             cid = view.criterion.id
             assured = _capped(view.self_rag, caps.get(cid, ()))
             mod_level = moderated.get(cid)
             mod_rag = None
+            mod_position = None
             if mod_level is not None and view.scale is not None:
                 level = view.scale.level(mod_level)
+                if level is not None:
+                    mod_position = view.scale.score(level)
                 if level is None:
                     raise OutcomesError.single(
                         "outcomes",
@@ -278,17 +284,27 @@ class Engine:
                 flags=tuple(flag_ids.get(cid, ())),
             )
             criteria.append(result)
-            by_standard[view.standard.id].append(result)
-        standards = [
-            StandardResult(
-                standard=standard.id,
-                title=standard.title,
-                **self._rollup(by_standard[standard.id], self._standard_rollup),
+            by_standard[view.standard.id].append(
+                _criterion_row(
+                    view,
+                    assured,
+                    self._capped_position(_position(view), view.self_rag, assured),
+                    mod_rag,
+                    mod_position,
+                )
             )
-            for standard in ctx.framework.standards
-            if standard.id in by_standard
-        ]
-        overall_fields = self._rollup(standards, self._overall_rollup, weights=False)
+        standards: list[StandardResult] = []
+        overall_rows: list[_Row] = []
+        for standard in ctx.framework.standards:
+            rows = by_standard.get(standard.id)
+            if not rows:
+                continue
+            fields, moderated_score = self._rollup(rows, self._standard_rollup)
+            standards.append(StandardResult(standard=standard.id, title=standard.title, **fields))
+            overall_rows.append(
+                _standard_row(standard.id, standard.weight, fields, moderated_score)
+            )
+        overall_fields, _ = self._rollup(overall_rows, self._overall_rollup)
         overall_caps = caps.get(None, ())
         if overall_caps and overall_fields["assured_rag"] is not None:
             cap = RAG.worst(list(overall_caps))
@@ -313,7 +329,8 @@ class Engine:
             deadline=ret.deadline,
             submitted=ret.submitted,
             sign_off_role=ret.sign_off.role if ret.sign_off is not None else None,
-            overall=Ratings(**overall_fields),
+            overall=Ratings(**{k: v for k, v in overall_fields.items() if k != "basis"}),
+            overall_basis=overall_fields.get("basis"),
             standards=tuple(standards),
             criteria=tuple(criteria),
             flags=tuple(flags),
@@ -322,31 +339,152 @@ class Engine:
         )
 
     def _rollup(
-        self, parts: Sequence[Ratings], combine: Any, *, weights: bool = True
-    ) -> dict[str, Any]:
-        """Self, assured and moderated roll-ups of ``parts`` (criteria or standards)."""
-
-        def weight(part: Ratings) -> float:
-            return part.weight if weights and isinstance(part, CriterionResult) else 1.0
-
+        self, rows: Sequence[_Row], strategy: RollupStrategy
+    ) -> tuple[dict[str, Any], float | None]:
+        """Self, assured and moderated roll-ups of ``rows`` (criteria or standards), and the
+        moderated score (kept for the overall roll-up of the standards)."""
         fields: dict[str, Any] = {}
-        self_items: Items = [(p.self_rag, weight(p)) for p in parts if p.self_rag is not None]
-        assured_items: Items = [
-            (p.assured_rag, weight(p)) for p in parts if p.assured_rag is not None
-        ]
-        fields["self_rag"], fields["self_score"] = self._combine(combine, self_items)
-        fields["assured_rag"], fields["assured_score"] = self._combine(combine, assured_items)
-        if any(p.moderated_rag is not None for p in parts):
-            settled = [(p.moderated_rag or p.assured_rag, weight(p)) for p in parts]
-            moderated_items: Items = [(rag, w) for rag, w in settled if rag is not None]
-            fields["moderated_rag"], _ = self._combine(combine, moderated_items)
-        return fields
+        explain = self.policy.explain_scores
+        self_parts = _parts(rows, "self")
+        assured_parts = _parts(rows, "assured")
+        fields["self_rag"], fields["self_score"] = self._combine(strategy, self_parts)
+        fields["assured_rag"], fields["assured_score"] = self._combine(strategy, assured_parts)
+        if explain:
+            fields["basis"] = _basis(strategy, assured_parts)
+        moderated_score = None
+        if any(r.moderated_rag is not None for r in rows):
+            settled = _parts(rows, "moderated")
+            fields["moderated_rag"], moderated_score = self._combine(strategy, settled)
+        return fields, moderated_score
 
-    def _combine(self, combine: Any, items: Items) -> tuple[RAG | None, float | None]:
-        if not items:
+    def _combine(
+        self, strategy: RollupStrategy, parts: Sequence[Part]
+    ) -> tuple[RAG | None, float | None]:
+        if not parts:
             return None, None
-        rag, score = combine(items, self.policy)
+        if strategy.combine_parts is not None:
+            rag, score = strategy.combine_parts(parts, self.policy)
+        else:
+            rag, score = strategy.combine([(p.rag, p.weight) for p in parts], self.policy)
         return rag, round(score, SCORE_DIGITS)
+
+    def _capped_position(
+        self, position: float | None, self_rag: RAG | None, assured: RAG | None
+    ) -> float | None:
+        """A capped criterion's position is lowered with its RAG (to the top of the capped
+        band), so a roll-up of positions cannot ignore a cap."""
+        if position is None or assured is None or self_rag is None or assured == self_rag:
+            return position
+        return capped_score(position, assured, self.policy.mean_bands)
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """A criterion or a standard as a roll-up sees it: for self, assured and moderated, the
+    RAG, the score (RAG points of a criterion; a standard's own score) and the position
+    (where the answer sits from 0 to 1; a standard's score)."""
+
+    id: str
+    weight: float
+    self_rag: RAG | None
+    self_score: float | None
+    self_position: float | None
+    assured_rag: RAG | None
+    assured_score: float | None
+    assured_position: float | None
+    moderated_rag: RAG | None
+    moderated_score: float | None
+    moderated_position: float | None
+
+
+def _criterion_row(
+    view: CriterionView,
+    assured: RAG | None,
+    assured_position: float | None,
+    moderated: RAG | None,
+    moderated_position: float | None,
+) -> _Row:
+    def points(rag: RAG | None) -> float | None:
+        return POINTS[rag] if rag is not None else None
+
+    return _Row(
+        view.criterion.id,
+        view.criterion.weight,
+        view.self_rag,
+        points(view.self_rag),
+        _position(view),
+        assured,
+        points(assured),
+        assured_position if assured_position is not None else points(assured),
+        moderated,
+        points(moderated),
+        moderated_position if moderated_position is not None else points(moderated),
+    )
+
+
+def _standard_row(
+    standard_id: str, weight: float, fields: Mapping[str, Any], moderated_score: float | None
+) -> _Row:
+    return _Row(
+        standard_id,
+        weight,
+        fields["self_rag"],
+        fields["self_score"],
+        fields["self_score"],
+        fields["assured_rag"],
+        fields["assured_score"],
+        fields["assured_score"],
+        fields.get("moderated_rag"),
+        moderated_score,
+        moderated_score,
+    )
+
+
+def _parts(rows: Sequence[_Row], which: str) -> list[Part]:
+    """The rows as roll-up parts for self, assured or moderated (the moderated rating where
+    recorded, else the assured one); rows without a rating are left out (N/A, unanswered)."""
+    parts = []
+    for r in rows:
+        if which == "moderated" and r.moderated_rag is not None:
+            rag: RAG | None = r.moderated_rag
+            score, position = r.moderated_score, r.moderated_position
+        elif which == "self":
+            rag, score, position = r.self_rag, r.self_score, r.self_position
+        else:
+            rag, score, position = r.assured_rag, r.assured_score, r.assured_position
+        if rag is not None and score is not None and position is not None:
+            parts.append(Part(r.id, rag, r.weight, score, position))
+    return parts
+
+
+def _position(view: CriterionView) -> float | None:
+    """Where the self answer sits from 0 (worst) to 1 (best): the figure between the item's
+    min and max, else the rating's place on its scale, else its RAG points."""
+    if view.self_rag is None:
+        return None
+    answer = view.criterion.answer
+    rated_by_figure = view.level is None and answer.type == "numeric"
+    if rated_by_figure and view.response is not None and view.response.value is not None:
+        position = answer.score(view.response.value)  # type: ignore[union-attr]
+        if position is not None:
+            return position
+    if view.level is not None and view.scale is not None:
+        return view.scale.score(view.level)
+    return POINTS[view.self_rag]
+
+
+def _basis(strategy: RollupStrategy, parts: Sequence[Part]) -> tuple[BasisItem, ...]:
+    """What a score was made of: each part with the value averaged and its weight."""
+    by = strategy.averages or "score"
+    return tuple(
+        BasisItem(
+            part=p.id,
+            rag=p.rag,
+            value=round(p.position if by == "position" else p.score, SCORE_DIGITS),
+            weight=p.weight,
+        )
+        for p in parts
+    )
 
 
 def _view(
@@ -367,6 +505,8 @@ def _self_rating(
     if rating is not None and rating.casefold() == NA:
         return None, None, None, True
     level = scale.level(rating) if (scale is not None and rating is not None) else None
+    if level is not None and scale is not None and scale.is_na(level):
+        return None, None, None, True  # the template's own N/A code (e.g. 0 on a 1-3 scale)
     self_rag = level.rag if level is not None else None
     value_rag = None
     answer = criterion.answer

@@ -1,7 +1,12 @@
-"""Roll-up strategies: how criterion RAGs combine into a standard's, and standards' into overall.
+"""Roll-up strategies: how criterion ratings combine into a standard's, and standards' into
+the overall rating.
 
-Every strategy sees the same input, a list of ``(rag, weight)``, and returns a RAG and a
-score from 0 to 1. Scores are RAG points: red 0, amber 1/3, green 2/3, blue 1.
+A strategy's ``combine`` sees a list of ``(rag, weight)`` and returns a RAG and a score from
+0 to 1. A strategy may instead (or as well) give ``combine_parts``, which sees each
+:class:`Part` whole: its RAG, weight, RAG-points score and its own position (a figure
+between its min and max, a rating's place on its scale). Criterion scores are RAG points:
+red 0, amber 1/3, green 2/3, blue 1; a standard's score is what its roll-up gave, so a mean
+overall is the mean of the standards' scores, not of their colours.
 """
 
 from __future__ import annotations
@@ -19,14 +24,38 @@ Items = Sequence[tuple[RAG, float]]
 
 
 @dataclass(frozen=True, slots=True)
+class Part:
+    """One part of a roll-up: a criterion of a standard, or a standard of the overall.
+
+    ``score`` is the part's RAG points (a criterion) or its roll-up score (a standard);
+    ``position`` is where the answer itself sits from 0 (worst) to 1 (best): a figure
+    between the item's min and max, or a rating's place on its own scale (for a standard,
+    its score). ``weight`` is the criterion's or the standard's weight.
+    """
+
+    id: str
+    rag: RAG
+    weight: float
+    score: float
+    position: float
+
+
+PartsCombine = Callable[[Sequence[Part], Policy], tuple[RAG, float]]
+
+
+@dataclass(frozen=True, slots=True)
 class RollupStrategy:
-    """A named roll-up. ``combine`` gets at least one item. ``bands`` says which of the
-    policy's bands turn its score into a RAG (None: the score is the RAG's points)."""
+    """A named roll-up. ``combine`` (or ``combine_parts``, when given, which the engine then
+    uses) gets at least one item. ``bands`` says which of the policy's bands turn its score
+    into a RAG (None: the score is the RAG's points). ``averages`` names what a mean
+    strategy averages ("score" or "position"), for the trace of each score."""
 
     name: str
     description: str
     combine: Callable[[Items, Policy], tuple[RAG, float]]
     bands: Callable[[Policy], Bands] | None = None
+    combine_parts: PartsCombine | None = None
+    averages: str | None = None
 
 
 def band(score: float, bands: Bands) -> RAG:
@@ -85,6 +114,36 @@ def any_red_is_red(items: Items, policy: Policy) -> tuple[RAG, float]:
     return rag, score
 
 
+def mean_of_parts(parts: Sequence[Part], *, by: str = "score") -> float:
+    """The weighted mean of the parts' scores (or positions), exact for RAG points: a part
+    whose score is its RAG's points is added as whole thirds, so order never matters."""
+    total = math.fsum(p.weight for p in parts)
+    if by == "score" and all(p.score == POINTS[p.rag] for p in parts):
+        return weighted_points([(p.rag, p.weight) for p in parts])
+    values = [p.position if by == "position" else p.score for p in parts]
+    return round(math.fsum(v * p.weight for v, p in zip(values, parts, strict=True)) / total, 12)
+
+
+def weighted_mean_parts(parts: Sequence[Part], policy: Policy) -> tuple[RAG, float]:
+    score = round(mean_of_parts(parts), SCORE_DIGITS)
+    return band(score, policy.mean_bands), score
+
+
+def any_red_is_red_parts(parts: Sequence[Part], policy: Policy) -> tuple[RAG, float]:
+    rag, score = weighted_mean_parts(parts, policy)
+    return (RAG.RED if any(p.rag is RAG.RED for p in parts) else rag), score
+
+
+def weighted_score(parts: Sequence[Part], policy: Policy) -> tuple[RAG, float]:
+    score = round(mean_of_parts(parts, by="position"), SCORE_DIGITS)
+    return band(score, policy.mean_bands), score
+
+
+def _weighted_score_of_rags(items: Items, policy: Policy) -> tuple[RAG, float]:
+    # the (rag, weight) form, for callers without parts: positions are RAG points then
+    return weighted_mean(items, policy)
+
+
 def _mean_bands(policy: Policy) -> Bands:
     return policy.mean_bands
 
@@ -97,10 +156,12 @@ BUILT_IN = (
     RollupStrategy("worst_of", "the worst rating of its parts", worst_of),
     RollupStrategy(
         "weighted_mean",
-        "the weighted mean of RAG points (red 0, amber 1/3, green 2/3, blue 1), banded by "
-        "the policy's mean_bands",
+        "the weighted mean of RAG points (red 0, amber 1/3, green 2/3, blue 1) of criteria, "
+        "or of the standards' scores for the overall, banded by the policy's mean_bands",
         weighted_mean,
         _mean_bands,
+        weighted_mean_parts,
+        "score",
     ),
     RollupStrategy(
         "percentage_met",
@@ -110,9 +171,20 @@ BUILT_IN = (
     ),
     RollupStrategy(
         "any_red_is_red",
-        "red when any part is red, otherwise the weighted mean of RAG points banded by the "
-        "policy's mean_bands",
+        "red when any part is red, otherwise as weighted_mean",
         any_red_is_red,
         _mean_bands,
+        any_red_is_red_parts,
+        "score",
+    ),
+    RollupStrategy(
+        "weighted_score",
+        "the weighted mean of each part's own score: a figure's place between its min and "
+        "max (a percentage out of 100), a rating's place on its scale (worst 0, best 1); "
+        "N/A left out and weights re-based; banded by the policy's mean_bands",
+        _weighted_score_of_rags,
+        _mean_bands,
+        weighted_score,
+        "position",
     ),
 )

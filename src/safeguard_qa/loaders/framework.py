@@ -74,16 +74,17 @@ def duplicate_ids(data: dict[str, Any], file: str) -> list[Problem]:
 def check_framework_scales(framework: Framework, file: str, registry: Registry) -> list[Problem]:
     """Every scale the framework names must be installed, and every descriptor must name a
     level of its criterion's scale."""
-    installed = ", ".join(sorted(registry.scales))
+    known = {*registry.scales, *framework.inline_scales}
+    installed = ", ".join(sorted(known))
     problems: list[Problem] = []
-    if isinstance(framework.scale, str) and framework.scale not in registry.scales:
+    if isinstance(framework.scale, str) and framework.scale not in known:
         problems.append(
             Problem(file, "scale", f"unknown scale {framework.scale!r}; installed: {installed}")
         )
     for standard in framework.standards:
         for criterion in standard.criteria:
             answer = criterion.answer
-            if answer.type == "rating" and answer.scale and answer.scale not in registry.scales:
+            if answer.type == "rating" and answer.scale and answer.scale not in known:
                 problems.append(
                     Problem(
                         file,
@@ -92,7 +93,52 @@ def check_framework_scales(framework: Framework, file: str, registry: Registry) 
                     )
                 )
             problems.extend(check_descriptors(framework, standard.id, criterion, file, registry))
+            problems.extend(check_requirement(framework, standard.id, criterion, file, registry))
+    problems.extend(check_framework_requirement(framework, file, registry))
     return problems
+
+
+def check_requirement(
+    framework: Framework, standard_id: str, criterion: Criterion, file: str, registry: Registry
+) -> list[Problem]:
+    """A criterion's own requirement must name a level of its scale. (The framework's
+    requirement applies to the items rated on a scale with that level, and is checked
+    against the framework's scale once, in :func:`check_framework_requirement`.)"""
+    requirement = criterion.required_at_or_below
+    scale = registry.scale_for(framework, criterion)
+    if requirement is None or scale is None or scale.level(requirement.level) is not None:
+        return []
+    return [
+        Problem(
+            file,
+            f"standard {standard_id} › criterion {criterion.id} › required_at_or_below › level",
+            f"{requirement.level!r} is not a level of the {scale.id} scale; expected one of "
+            + ", ".join(scale.level_ids()),
+        )
+    ]
+
+
+def check_framework_requirement(
+    framework: Framework, file: str, registry: Registry
+) -> list[Problem]:
+    requirement = framework.required_at_or_below
+    if requirement is None:
+        return []
+    scale = (
+        framework.scale
+        if not isinstance(framework.scale, str)
+        else framework.inline_scales.get(framework.scale) or registry.scales.get(framework.scale)
+    )
+    if scale is None or scale.level(requirement.level) is not None:
+        return []
+    return [
+        Problem(
+            file,
+            "required_at_or_below › level",
+            f"{requirement.level!r} is not a level of the {scale.id} scale; expected one of "
+            + ", ".join(scale.level_ids()),
+        )
+    ]
 
 
 def check_descriptors(

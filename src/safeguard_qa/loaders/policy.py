@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from safeguard_qa.errors import InputError, OutcomesError, PolicyError, Problem
+from safeguard_qa.errors import InputError, OutcomesError, PolicyError
 from safeguard_qa.loaders.files import Limits, load_document
 from safeguard_qa.loaders.messages import problems_from_validation
 from safeguard_qa.models.outcomes import Outcomes
 from safeguard_qa.models.policy import Policy
+from safeguard_qa.validation import check_policy
 
 if TYPE_CHECKING:
     from safeguard_qa.plugins import Registry
@@ -38,42 +39,6 @@ def parse_policy(data: Any, file: str, registry: Registry | None = None) -> Poli
         if problems:
             raise PolicyError(problems)
     return policy
-
-
-def check_policy(policy: Policy, registry: Registry, file: str) -> list[Problem]:
-    """Names the policy uses that are not installed, and rule parameters that do not fit."""
-    problems: list[Problem] = []
-    for level in ("standard", "overall"):
-        name = getattr(policy.rollup, level)
-        if name not in registry.rollups:
-            problems.append(
-                Problem(
-                    file,
-                    f"rollup › {level}",
-                    f"unknown roll-up {name!r}; installed: {', '.join(sorted(registry.rollups))}",
-                )
-            )
-    named = list(policy.rules) + list(policy.only_rules or ())
-    for rule_id in dict.fromkeys(named):
-        if rule_id not in registry.rules:
-            problems.append(
-                Problem(
-                    file,
-                    f"rules › {rule_id}",
-                    f"unknown rule {rule_id!r}; installed: {', '.join(sorted(registry.rules))}",
-                )
-            )
-    for rule_id, config in policy.rules.items():
-        rule = registry.rules.get(rule_id)
-        if rule is None:
-            continue
-        try:
-            rule.parse_params(config.params)
-        except ValidationError as exc:
-            for problem in problems_from_validation(file, exc, config.params, rule.Params):
-                place = f"rules › {rule_id} › params › {problem.place}".rstrip(" ›")
-                problems.append(Problem(file, place, problem.message))
-    return problems
 
 
 def load_policy(

@@ -42,6 +42,31 @@ class NumericAnswer(Model):
     direction: Literal["higher_is_better", "lower_is_better"] = "higher_is_better"
     green: Number
     amber: Number
+    min: Number | None = None
+    """The lowest figure accepted (default: 0)."""
+    max: Number | None = None
+    """The highest figure accepted (default: 100 for a percentage, none for a count)."""
+    step: Number | None = Field(default=None, gt=0)
+    """Figures must be whole multiples of this (e.g. 5 for a percentage in 5% steps)."""
+
+    @property
+    def lowest(self) -> float:
+        return self.min if self.min is not None else 0.0
+
+    @property
+    def highest(self) -> float | None:
+        if self.max is not None:
+            return self.max
+        return 100.0 if self.unit == "percent" else None
+
+    def score(self, value: float) -> float | None:
+        """The figure's position from 0.0 (worst) to 1.0 (best) between ``min`` and ``max``,
+        for roll-ups that average the figures themselves; None without an upper bound."""
+        top = self.highest
+        if top is None or top <= self.lowest:
+            return None
+        position = min(max((value - self.lowest) / (top - self.lowest), 0.0), 1.0)
+        return position if self.direction == "higher_is_better" else 1.0 - position
 
     @model_validator(mode="after")
     def _thresholds_ordered(self) -> NumericAnswer:
@@ -49,6 +74,8 @@ class NumericAnswer(Model):
             raise ValueError("with higher_is_better, 'green' must be at least 'amber'")
         if self.direction == "lower_is_better" and self.green > self.amber:
             raise ValueError("with lower_is_better, 'green' must be at most 'amber'")
+        if self.min is not None and self.max is not None and self.min >= self.max:
+            raise ValueError("'min' must be below 'max'")
         return self
 
     def rag(self, value: float) -> RAG:
@@ -57,6 +84,16 @@ class NumericAnswer(Model):
                 RAG.GREEN if value >= self.green else RAG.AMBER if value >= self.amber else RAG.RED
             )
         return RAG.GREEN if value <= self.green else RAG.AMBER if value <= self.amber else RAG.RED
+
+
+class Requirement(Model):
+    """What a template demands when an item is rated at or below ``level``: an explanation
+    (commentary) and/or an action with a description, an owner and a due date ("if not in
+    place, an explanation and timescale MUST be given")."""
+
+    level: Identifier
+    commentary: bool = False
+    action: bool = True
 
 
 Answer = Annotated[
@@ -88,15 +125,22 @@ class Criterion(Model):
     answer: Answer = RatingAnswer()
     descriptors: dict[Identifier, Text] = Field(default_factory=dict)
     descriptors_cumulative: bool = False
+    required_at_or_below: Requirement | None = None
+    """Overrides the framework's ``required_at_or_below`` for this item."""
 
     def applies(self, agency_type: str, sector: str | None) -> bool:
         return not self.applies_to or agency_type in self.applies_to or sector in self.applies_to
 
 
 class Standard(Model):
+    """A group of criteria. ``weight`` counts in mean roll-ups of the overall rating;
+    ``mandatory``: a return may not mark the whole standard not applicable."""
+
     id: Identifier
     title: ShortText
     description: Text = ""
+    weight: float = Field(default=1.0, gt=0, le=100)
+    mandatory: bool = False
     criteria: tuple[Criterion, ...] = Field(min_length=1)
 
 
@@ -111,7 +155,8 @@ class Framework(Model):
     """A complete set of standards with its rating scale.
 
     ``scale`` names an installed scale or defines one inline. ``applies_to`` lists the
-    agency types or sectors the framework is meant for (empty: any). ``kind`` says what is
+    agency types or sectors the framework is meant for (empty: any). ``scales`` defines
+    further scales inline that criteria may name. ``kind`` says what is
     answered against it: an agency's self-assessment return (the default), or a case-file
     audit tool whose criteria are the practice domains each case is graded on.
     """
@@ -125,6 +170,12 @@ class Framework(Model):
     sources: tuple[Source, ...] = Field(min_length=1)
     applies_to: tuple[Identifier, ...] = ()
     scale: Identifier | Scale
+    scales: tuple[Scale, ...] = ()
+    """More scales defined inline, which criteria may name in ``answer.scale``."""
+    na_requires_reason: bool = False
+    """An N/A answer (item or whole standard) must say why, in its commentary or reason."""
+    required_at_or_below: Requirement | None = None
+    """A requirement for every rated item (see :class:`Requirement`); items may override."""
     standards: tuple[Standard, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -150,6 +201,14 @@ class Framework(Model):
     def criteria(self) -> dict[str, Criterion]:
         """Every criterion by id, in framework order."""
         return {c.id: c for s in self.standards for c in s.criteria}
+
+    @cached_property
+    def inline_scales(self) -> dict[str, Scale]:
+        """The scales defined in the framework itself, by id."""
+        found = {s.id: s for s in self.scales}
+        if isinstance(self.scale, Scale):
+            found.setdefault(self.scale.id, self.scale)
+        return found
 
     @cached_property
     def standard_of(self) -> dict[str, Standard]:

@@ -72,7 +72,8 @@ class Policy(Model):
 
     ``as_of``: the date "overdue" and "stale" are measured at; when omitted, each return's
     own submitted date (else its deadline, else the end of its period), so results never
-    depend on the day they are run.
+    depend on the day they are run. ``explain_scores``: each standard's and the overall
+    assured score carries its basis (what was averaged, with which weights).
     """
 
     as_of: Date | None = None
@@ -83,6 +84,7 @@ class Policy(Model):
     only_rules: tuple[Identifier, ...] | None = None
     agenda_size: int = Field(default=10, ge=1, le=1000)
     theme_share: float = Field(default=0.5, gt=0, le=1)
+    explain_scores: bool = False
 
     def rule_config(self, rule_id: str) -> RuleConfig:
         return self.rules.get(rule_id, _DEFAULT_RULE_CONFIG)

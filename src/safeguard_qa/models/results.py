@@ -63,9 +63,28 @@ class CriterionResult(Ratings):
     flags: tuple[str, ...] = Field(default=(), description="Fingerprints of the flags on it.")
 
 
+class BasisItem(Model):
+    """One part of a score: a criterion of a standard's score, or a standard of the
+    overall, with the value the roll-up used and its weight."""
+
+    part: str
+    rag: RAG
+    value: float
+    weight: float
+
+
+def _absent(value: object) -> bool:
+    return value is None
+
+
 class StandardResult(Ratings):
     standard: str
     title: str
+    basis: tuple[BasisItem, ...] | None = Field(
+        default=None,
+        exclude_if=_absent,
+        description="What the assured score was made of (with the policy's explain_scores).",
+    )
 
 
 class AgencyRef(Model):
@@ -95,6 +114,11 @@ class Evaluation(Model):
     submitted: date | None = None
     sign_off_role: str | None = None
     overall: Ratings
+    overall_basis: tuple[BasisItem, ...] | None = Field(
+        default=None,
+        exclude_if=_absent,
+        description="What the overall assured score was made of (with explain_scores).",
+    )
     standards: tuple[StandardResult, ...]
     criteria: tuple[CriterionResult, ...]
     flags: tuple[Flag, ...]

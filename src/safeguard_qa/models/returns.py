@@ -80,6 +80,14 @@ class Response(Model):
     actions: tuple[Action, ...] = ()
 
 
+class NotApplicableStandard(Model):
+    """A whole standard marked not applicable, with the reason: its criteria are left out
+    and the overall roll-up is re-weighted without it."""
+
+    standard: Identifier
+    reason: Text = ""
+
+
 class Return(Model):
     """An agency's self-assessment for one period."""
 
@@ -91,6 +99,12 @@ class Return(Model):
     submitted: Date | None = None
     sign_off: SignOff | None = None
     responses: tuple[Response, ...] = Field(default=(), max_length=5000)
+    not_applicable: tuple[NotApplicableStandard, ...] = ()
+
+    @cached_property
+    def standards_na(self) -> frozenset[str]:
+        """Ids of the standards marked not applicable."""
+        return frozenset(item.standard for item in self.not_applicable)
 
     @property
     def id(self) -> str:

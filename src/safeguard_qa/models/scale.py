@@ -53,7 +53,9 @@ class Scale(Model):
 
     ``direction`` says whether a higher ``value`` is better (most scales) or worse (Devon's
     1-4 where 1 is best). ``na_allowed_for`` says who may answer N/A: nobody, non-statutory
-    agencies only, or every agency.
+    agencies only, or every agency. ``na_levels`` are levels that mean "not applicable" in the
+    template (e.g. 0 = N/A on a 1-3 scale): answering one is answering N/A, so it is left out
+    of every score and never counted as the worst level.
     """
 
     id: Identifier
@@ -62,6 +64,7 @@ class Scale(Model):
     direction: Literal["higher_is_better", "lower_is_better"] = "higher_is_better"
     na_allowed_for: Literal["none", "non_statutory", "all"] = "non_statutory"
     levels: tuple[Level, ...] = Field(min_length=2)
+    na_levels: tuple[Identifier, ...] = ()
 
     @model_validator(mode="after")
     def _levels_distinct(self) -> Scale:
@@ -76,7 +79,20 @@ class Scale(Model):
         values = [lv.value for lv in self.levels]
         if len(set(values)) != len(values):
             raise ValueError("two levels share a value; each level needs its own value")
+        unknown = [i for i in self.na_levels if i.casefold() not in folded]
+        if unknown:
+            raise ValueError(f"na_levels {unknown} are not levels of the scale")
+        if len(self.levels) - len(self.na_levels) < 2:
+            raise ValueError("a scale needs at least two levels besides its N/A levels")
         return self
+
+    def is_na(self, level: Level) -> bool:
+        """Whether answering this level means "not applicable"."""
+        return level.id.casefold() in self._na_ids
+
+    @cached_property
+    def _na_ids(self) -> frozenset[str]:
+        return frozenset(i.casefold() for i in self.na_levels)
 
     @cached_property
     def _by_id(self) -> dict[str, Level]:
@@ -84,7 +100,7 @@ class Scale(Model):
 
     @cached_property
     def _bounds(self) -> tuple[float, float]:
-        values = [lv.value for lv in self.levels]
+        values = [lv.value for lv in self.levels if not self.is_na(lv)]
         worst, best = (min(values), max(values))
         return (worst, best) if self.direction == "higher_is_better" else (best, worst)
 
@@ -99,8 +115,8 @@ class Scale(Model):
 
     @cached_property
     def ordered(self) -> tuple[Level, ...]:
-        """Levels from worst to best."""
-        return tuple(sorted(self.levels, key=self.score))
+        """Levels from worst to best (N/A levels are not ranked)."""
+        return tuple(sorted((lv for lv in self.levels if not self.is_na(lv)), key=self.score))
 
     def rank(self, level: Level) -> int:
         """0 for the worst level, counting up."""

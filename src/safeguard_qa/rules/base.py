@@ -74,16 +74,21 @@ class CriterionView:
         object.__setattr__(self, "claims_met", claims)
 
 
+PeerKey = tuple[str, ...]
+"""(framework, criterion, agency type, sector or "")."""
+
+
 @dataclass(frozen=True, slots=True)
 class PeerStats:
-    """How many agencies gave each self score (RAG points, 0..1) per (framework, criterion).
+    """How many agencies gave each self score (RAG points, 0..1) per framework, criterion,
+    agency type and sector, so that peers can be compared like with like.
 
     Counts, not a list per agency: memory stays the same whatever the number of returns,
     so a whole region's returns can be streamed past it.
     """
 
-    counts: Mapping[tuple[str, str], Mapping[float, int]] = field(default_factory=dict)
-    _known: dict[tuple[str, str, float | None], tuple[int, float | None]] = field(
+    counts: Mapping[PeerKey, Mapping[float, int]] = field(default_factory=dict)
+    _known: dict[tuple[object, ...], tuple[int, float | None]] = field(
         default_factory=dict, compare=False, repr=False
     )
 
@@ -95,20 +100,37 @@ class PeerStats:
         )
         object.__setattr__(self, "counts", frozen)
 
-    def others(self, framework: str, criterion: str, own: float | None) -> tuple[int, float | None]:
+    def others(
+        self,
+        framework: str,
+        criterion: str,
+        own: float | None,
+        *,
+        agency_type: str | None = None,
+        sector: str | None = None,
+    ) -> tuple[int, float | None]:
         """The number of other agencies scored on the criterion and their median score,
-        leaving out one agency with score ``own`` (the one being evaluated)."""
-        key = (framework, criterion, own)
+        leaving out one agency with score ``own`` (the one being evaluated). With
+        ``agency_type`` or ``sector``, only agencies of that type or sector count."""
+        key = (framework, criterion, own, agency_type, sector)
         known = self._known.get(key)
         if known is None:
-            known = self._known[key] = self._others(framework, criterion, own)
+            known = self._known[key] = self._others(key)
         return known
 
-    def _others(
-        self, framework: str, criterion: str, own: float | None
-    ) -> tuple[int, float | None]:
-        counts = dict(self.counts.get((framework, criterion), {}))
-        if own is not None and counts.get(own, 0) > 0:
+    def _others(self, key: tuple[object, ...]) -> tuple[int, float | None]:
+        framework, criterion, own, agency_type, sector = key
+        counts: dict[float, int] = {}
+        for (fw, cid, *group), per in self.counts.items():
+            if fw != framework or cid != criterion:
+                continue
+            if agency_type is not None and group[0] != agency_type:
+                continue
+            if sector is not None and group[1] != sector:
+                continue
+            for score, n in per.items():
+                counts[score] = counts.get(score, 0) + n
+        if isinstance(own, float) and counts.get(own, 0) > 0:
             counts[own] -= 1
         total = sum(counts.values())
         if total == 0:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -16,6 +16,7 @@ from safeguard_qa.models.policy import Severity
 from safeguard_qa.models.returns import Action, EvidenceItem
 from safeguard_qa.models.scale import RAG
 from safeguard_qa.rules.base import CriterionView, Finding, NoParams, ReturnContext, Rule
+from safeguard_qa.validation import unmet_requirement
 
 
 class _Params(BaseModel):
@@ -248,11 +249,13 @@ class ResponseMissing(Rule):
 
 class NotApplicableStatutory(Rule):
     id = "na-statutory"
-    title = "N/A on a statutory item"
+    title = "N/A on a statutory item from an agency with the statutory duty"
     severity = Severity.HIGH
     question = "This reflects a statutory duty: why does the agency consider it not applicable?"
 
     def check(self, ctx: ReturnContext, params: NoParams) -> Iterator[Finding]:
+        if not ctx.ret.agency.statutory:
+            return  # an agency without the statutory duty may answer N/A where its scale lets it
         for view in ctx.items:
             if view.not_applicable and view.criterion.statutory:
                 commentary = view.response.commentary if view.response is not None else ""
@@ -262,6 +265,43 @@ class NotApplicableStatutory(Rule):
                     evidence=(commentary,) if commentary else (),
                     caps=RAG.RED,
                 )
+
+
+class NotApplicableWithoutReason(Rule):
+    id = "na-without-reason"
+    title = "N/A without the reason the framework asks for"
+    severity = Severity.MEDIUM
+    question = "Why does this not apply to the agency, and who decided so?"
+
+    def check(self, ctx: ReturnContext, params: NoParams) -> Iterator[Finding]:
+        if not ctx.framework.na_requires_reason:
+            return
+        for view in ctx.items:
+            if view.not_applicable and (
+                view.response is None or not view.response.commentary.strip()
+            ):
+                yield Finding("answered N/A without a reason", view.criterion.id)
+        for item in ctx.ret.not_applicable:
+            if not item.reason.strip():
+                yield Finding(
+                    f"standard {item.standard} marked not applicable without a reason",
+                    key=f"standard:{item.standard}",
+                )
+
+
+class RequirementMissing(Rule):
+    id = "requirement-missing"
+    title = "A low rating without the explanation or action the framework requires"
+    severity = Severity.HIGH
+    question = "What is the explanation, and what will be done, by whom and by when?"
+
+    def check(self, ctx: ReturnContext, params: NoParams) -> Iterator[Finding]:
+        for view in ctx.items:
+            if view.response is None:
+                continue
+            missing = unmet_requirement(ctx.framework, view.criterion, view.scale, view.response)
+            if missing:
+                yield Finding("; ".join(missing), view.criterion.id)
 
 
 # --- sign-off and timeliness ---------------------------------------------------------
@@ -283,6 +323,9 @@ class SignOffRoleParams(_Params):
         default=(
             "chief executive",
             "chief officer",
+            "chief nurse",
+            "director of nursing",
+            "executive lead for safeguarding",
             "director",
             "board",
             "chair",
@@ -416,6 +459,11 @@ class CarriedForward(Rule):
 
 class PeerParams(_Params):
     min_peers: int = Field(default=3, ge=1, description="Fewest other agencies to compare with.")
+    peers: Literal["sector", "type", "all"] = Field(
+        default="sector",
+        description="Who an agency is compared with: agencies of its sector (of its type "
+        "when it gives no sector), of its type, or every agency on the framework.",
+    )
     gap: float = Field(
         default=0.6, gt=0, le=1, description="Distance from the peer median in RAG points (0-1)."
     )
@@ -436,7 +484,9 @@ class PeerOutlier(Rule):
             if view.self_rag is None:
                 continue
             own = POINTS[view.self_rag]
-            count, median = ctx.peers.others(ctx.ret.framework, view.criterion.id, own)
+            count, median = ctx.peers.others(
+                ctx.ret.framework, view.criterion.id, own, **_peer_group(ctx, params)
+            )
             if median is None or count < params.min_peers:
                 continue
             gap = own - median
@@ -451,6 +501,16 @@ class PeerOutlier(Rule):
                     if above
                     else "Other agencies rate this higher: is there learning to share?",
                 )
+
+
+def _peer_group(ctx: ReturnContext, params: PeerParams) -> dict[str, str | None]:
+    """Like with like: a police force is compared with police forces, not a youth charity."""
+    agency = ctx.ret.agency
+    if params.peers == "all":
+        return {}
+    if params.peers == "sector" and agency.sector:
+        return {"sector": agency.sector}
+    return {"agency_type": agency.type}
 
 
 def _points_label(points: float) -> str:
@@ -473,8 +533,13 @@ class IndicatorThreshold(Rule):
                 continue
             value = view.response.value
             unit = "%" if answer.unit == "percent" else ""
+            claim = ""
+            rated = view.level is not None and view.self_rag is not None
+            if rated and view.self_rag is not None and view.self_rag.rank > view.value_rag.rank:
+                # a rating never silently overrides the figure: say they disagree
+                claim = f"rated {_label(view)}, but "
             yield Finding(
-                f"the figure {value:g}{unit} is {view.value_rag.value} (green at "
+                f"{claim}the figure {value:g}{unit} is {view.value_rag.value} (green at "
                 f"{answer.green:g}{unit}, amber at {answer.amber:g}{unit})",
                 view.criterion.id,
                 evidence=(f"{value:g}{unit}",),
@@ -492,6 +557,8 @@ BUILT_IN_RULES: tuple[Rule, ...] = (
     GreenWithOpenActions(),
     ResponseMissing(),
     NotApplicableStatutory(),
+    NotApplicableWithoutReason(),
+    RequirementMissing(),
     SignOffMissing(),
     SignOffRole(),
     SubmissionLate(),
