@@ -245,7 +245,7 @@ def test_xlsx_template_filled_in_as_a_person_would_reads_back(
     assert ret == Return.model_validate(
         {
             "framework": "s11-wt2023",
-            "framework_version": "2023.1",
+            "framework_version": registry.framework("s11-wt2023").version,
             "agency": {
                 "id": "police-north",
                 "name": "North Police, Child Protection",

@@ -38,10 +38,12 @@ Loc = tuple[str | int, ...]
 
 @dataclass(frozen=True, slots=True)
 class Cell:
-    """A non-empty cell as read, and where it is."""
+    """A non-empty cell as read, and where it is. ``number_format`` is the spreadsheet's
+    format of a number cell ("General", "0.0%"...); None for text cells and CSV."""
 
     value: object
     place: str
+    number_format: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,7 +30,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import warnings
-import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +67,7 @@ from safeguard_qa.io.workbook import (
     unescape_text,
     workbook_bytes,
 )
+from safeguard_qa.io.xlsxcheck import check_workbook
 from safeguard_qa.loaders.files import Limits, read_bytes
 from safeguard_qa.models.returns import Response
 
@@ -86,7 +86,6 @@ INFO_FIELDS = (
     Field("standard", "Standard", "text", 24),
     Field("text", "Criterion", "text", 60),
 )
-UNZIPPED_FACTOR = 20  # an .xlsx unzips to a few times its size; far more is a zip bomb
 FIND_KEYS_IN_ROWS = 10
 STAMP = dt.datetime(2000, 1, 1)
 MAX_LIST_CHARS = 255  # Excel rejects a longer drop-down list; the Instructions list the levels
@@ -392,45 +391,53 @@ class _Sheet:
 
 
 def read_xlsx_table(path: Path, limits: Limits) -> Table:
-    """The cells of an XLSX return; a ReturnError naming sheet, row and column."""
+    """The cells of an XLSX return; a ReturnError naming sheet, row and column.
+
+    Every part of the workbook is checked (sizes, XML, entities, cell counts) before openpyxl
+    parses any; cached values of formulas are read, and a formula with none is an error."""
     file = str(path)
-    reader = _XlsxReader(file, limits.max_nodes)
-    sheets = reader.sheets(_open(file, read_bytes(path, limits), limits))
+    data = read_bytes(path, limits)
+    parts = check_workbook(file, data, limits)
+    reader = _XlsxReader(file, limits.max_nodes, parts.unsaved_formulas())
+    try:
+        sheets = reader.sheets(open_workbook(file, data))
+    except ReturnError:
+        raise
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise _unreadable(file, exc) from None
     table = reader.table(sheets)
     if reader.problems:
         raise ReturnError(reader.problems)
     return table
 
 
-def _open(file: str, data: bytes, limits: Limits) -> Workbook:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unzipped = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile:
-        raise ReturnError.single(
-            file,
-            "",
-            "expected an Excel .xlsx workbook; this file is not one (a password-protected "
-            "workbook must be saved without its password)",
-        ) from None
-    if unzipped > limits.max_bytes * UNZIPPED_FACTOR:
-        raise ReturnError.single(
-            file, "", f"the workbook unzips to {unzipped:,} bytes, far more than a return needs"
-        )
+def open_workbook(file: str, data: bytes, *, read_only: bool = True) -> Workbook:
+    """openpyxl's workbook of bytes that :func:`check_workbook` has passed: saved values of
+    formulas, not the formulas."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about features it drops
-            return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            return load_workbook(io.BytesIO(data), read_only=read_only, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise ReturnError.single(
-            file, "", f"the workbook cannot be read ({type(exc).__name__}: {exc})"
-        ) from None
+        raise _unreadable(file, exc) from None
+
+
+def _unreadable(file: str, exc: Exception) -> ReturnError:
+    message = (
+        f"the workbook cannot be read ({type(exc).__name__}: {str(exc)[:200]}); open it in "
+        "Excel and save it again"
+    )
+    return ReturnError([Problem(file, "", message)])
+
+
+UNSAVED_FORMULA = "a formula with no saved value: open the file in Excel and save it"
 
 
 class _XlsxReader:
-    def __init__(self, file: str, max_cells: int) -> None:
+    def __init__(self, file: str, max_cells: int, unsaved: dict[str, frozenset[str]]) -> None:
         self.file = file
         self.budget = max_cells
+        self.unsaved = unsaved
         self.problems: list[Problem] = []
 
     def problem(self, place: str, message: str) -> None:
@@ -550,11 +557,11 @@ class _XlsxReader:
                 )
                 continue
             seen[key] = number
-            value = _value(raw, value_col, spec)
-            if value is None:
+            cell = self._read(sheet, number, raw, value_col, spec)
+            if cell is None:
                 table.blank_places[key] = sheet.place(number, value_col)
             else:
-                table.details[key] = Cell(value, sheet.place(number, value_col))
+                table.details[key] = cell
 
     def _records(self, sheet: _Sheet, kind: RecordKind) -> list[Row]:
         specs = {f"{kind}.{f.key}": f for f in RECORD_FIELDS[kind]}
@@ -566,9 +573,9 @@ class _XlsxReader:
                 spec = specs.get(key)
                 if spec is None:
                     continue
-                value = _value(raw, column, spec)
-                if value is not None:
-                    cells[spec.key] = Cell(value, sheet.place(number, column))
+                cell = self._read(sheet, number, raw, column, spec)
+                if cell is not None:
+                    cells[spec.key] = cell
             if not cells:
                 continue
             order = _cell(raw, order_col) if order_col is not None else None
@@ -578,6 +585,19 @@ class _XlsxReader:
             found.append((sort_key, Row(sheet.place(number), cells)))
         found.sort(key=lambda pair: pair[0])
         return [row for _, row in found]
+
+    def _read(
+        self, sheet: _Sheet, number: int, raw: RawRow, column: int, spec: Field
+    ) -> Cell | None:
+        """The cell at ``column`` of row ``number``, or None when blank. A formula whose
+        value was never saved (written by a program, not Excel) is an error, not a blank."""
+        value = _value(raw, column, spec)
+        if value is None:
+            if f"{get_column_letter(column)}{number}" in self.unsaved.get(sheet.title, ()):
+                self.problem(sheet.place(number, column), UNSAVED_FORMULA)
+            return None
+        number_format = raw[column - 1][1] if isinstance(value, int | float) else None
+        return Cell(value, sheet.place(number, column), number_format)
 
 
 def _column_of(sheet: _Sheet, key: str) -> int | None:
