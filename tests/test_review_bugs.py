@@ -122,3 +122,23 @@ def test_criterion_themes_count_only_agencies_on_that_framework_version() -> Non
     report = evaluate_partnership(returns, registry=registry)
     themes = [t for t in report.themes if t.kind == "criterion" and t.key == "S11-1.1"]
     assert sorted(sorted(t.agencies) for t in themes) == [["new-a", "new-b"], ["old-a", "old-b"]]
+
+
+def test_an_action_keeps_its_fingerprint_when_another_is_inserted_before_it(
+    registry: Registry, clean_data: Any
+) -> None:
+    late = {"description": "Refresh the policy", "owner": "Lead", "due": "2024-06-30"}
+    inserted = {"description": "Train the board", "owner": "Lead", "due": "2024-05-31"}
+    engine = Engine(registry)
+
+    def overdue(actions: list[dict[str, Any]]) -> dict[str, str]:
+        data = with_changes(
+            clean_data(), {"responses": {"S11-1.1": {"rating": "amber", "actions": actions}}}
+        )
+        result = engine.evaluate(build(data))
+        return {f.evidence[0]: f.fingerprint for f in result.flags if f.rule == "action-overdue"}
+
+    before = overdue([late])
+    after = overdue([inserted, late])
+    assert after["Refresh the policy"] == before["Refresh the policy"]
+    assert after["Train the board"] != before["Refresh the policy"]

@@ -525,6 +525,10 @@ def _capped(rag: RAG | None, caps: Iterable[RAG]) -> RAG | None:
     return worst_cap if rag is None else rag.at_most(worst_cap)
 
 
+FINGERPRINT_VERSION = "2"
+"""Version 2: action findings are keyed by what the action says, not its position."""
+
+
 def fingerprint(rule_id: str, ret: Return, criterion: str | None, key: str) -> str:
     """Stable id of a finding: rule, agency, framework, criterion and key.
 

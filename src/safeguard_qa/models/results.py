@@ -104,6 +104,9 @@ class Evaluation(Model):
     """One return, evaluated. ``agenda`` lists flag fingerprints in the order to raise them."""
 
     schema_version: str = SCHEMA_VERSION
+    fingerprint_version: str = Field(
+        default="2", description="How flag fingerprints are made; stored outcomes name them."
+    )
     return_id: str
     agency: AgencyRef
     framework: FrameworkRef

@@ -4,8 +4,9 @@ third party's rules would be."""
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from typing import ClassVar, Literal
 
@@ -140,6 +141,20 @@ class EvidenceStale(Rule):
 # --- actions -------------------------------------------------------------------------
 
 
+def action_keys(actions: Sequence[Action]) -> list[str]:
+    """A key per action from what it says, not where it sits: inserting or reordering
+    actions must not move a stored dismissal onto another action. Identical descriptions
+    are told apart by their order among themselves, which reordering cannot change."""
+    seen: dict[str, int] = {}
+    keys = []
+    for action in actions:
+        text = " ".join(action.description.casefold().split())
+        digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+        seen[digest] = seen.get(digest, 0) + 1
+        keys.append(f"action:{digest}" + (f":{seen[digest]}" if seen[digest] > 1 else ""))
+    return keys
+
+
 class ActionOverdue(Rule):
     id = "action-overdue"
     title = "An action is past its due date and not complete"
@@ -150,6 +165,7 @@ class ActionOverdue(Rule):
         for view in ctx.items:
             if view.response is None:
                 continue
+            keys = action_keys(view.response.actions)
             for number, action in enumerate(view.response.actions, 1):
                 if _open(action) and action.due is not None and action.due < ctx.as_of:
                     days = (ctx.as_of - action.due).days
@@ -158,7 +174,7 @@ class ActionOverdue(Rule):
                         f"{action.status.replace('_', ' ')}",
                         view.criterion.id,
                         evidence=(action.description,),
-                        key=f"action-{number}",
+                        key=keys[number - 1],
                         severity=Severity.HIGH if days > 180 else None,
                     )
 
@@ -173,6 +189,7 @@ class ActionIncomplete(Rule):
         for view in ctx.items:
             if view.response is None:
                 continue
+            keys = action_keys(view.response.actions)
             for number, action in enumerate(view.response.actions, 1):
                 missing = [
                     name
@@ -187,7 +204,7 @@ class ActionIncomplete(Rule):
                         f"action {number} has no {' and no '.join(missing)}",
                         view.criterion.id,
                         evidence=(action.description,),
-                        key=f"action-{number}",
+                        key=keys[number - 1],
                     )
 
 
