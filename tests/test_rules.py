@@ -9,6 +9,8 @@ and ``peers`` build a previous return and peer agencies the same way.
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +54,8 @@ def _changed_framework(registry: Registry, framework_id: str, changes: dict[str,
     """A copy of an installed framework with top-level fields changed, installed under its
     own id (e.g. to switch on ``na_requires_reason`` for a rule's cases)."""
     base = registry.framework(framework_id)
-    new_id = f"{framework_id}-" + "-".join(sorted(changes)).replace("_", "-")
+    digest = hashlib.sha256(json.dumps(changes, sort_keys=True).encode()).hexdigest()[:8]
+    new_id = f"{framework_id}-changed-{digest}"
     try:
         registry.framework(new_id)
     except UnknownFrameworkError:
