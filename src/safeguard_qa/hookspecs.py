@@ -15,11 +15,9 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from safeguard_qa.engine.rollup import RollupStrategy
+    from safeguard_qa.contract import Renderer, RollupStrategy, Rule
     from safeguard_qa.models.framework import Framework
     from safeguard_qa.models.scale import Scale
-    from safeguard_qa.report.base import Renderer
-    from safeguard_qa.rules.base import Rule
 
 PROJECT = "safeguard_qa"
 
@@ -46,9 +44,9 @@ def register_rollups(register: Callable[[RollupStrategy], None]) -> None:
 
 @hookspec
 def register_rules(register: Callable[[Rule], None]) -> None:
-    """Register challenge rules (instances of ``safeguard_qa.rules.Rule``)."""
+    """Register challenge rules (instances of ``safeguard_qa.contract.Rule``)."""
 
 
 @hookspec
 def register_renderers(register: Callable[[Renderer], None]) -> None:
-    """Register output formats (``safeguard_qa.report.Renderer``) for ``--format``."""
+    """Register output formats (``safeguard_qa.contract.Renderer``) for ``--format``."""

@@ -235,9 +235,7 @@ class Registry:
         """Framework files that failed to load, by file: listed, and raised when asked for."""
         self._loaded: dict[int, Framework] = {}
         self._peeked: dict[int, str | None] = {}
-        from safeguard_qa.engine.rollup import RollupStrategy
-        from safeguard_qa.report.base import Renderer
-        from safeguard_qa.rules.base import Rule
+        from safeguard_qa.contract import Renderer, RollupStrategy, Rule
 
         self.rollups: dict[str, RollupStrategy] = self._collect(pm, "rollups", lambda r: r.name)
         self.rules: dict[str, Rule] = self._collect(pm, "rules", lambda r: r.id)

@@ -12,50 +12,13 @@ overall is the mean of the standards' scores, not of their colours.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
+from safeguard_qa.contract import POINTS, Items, Part, PartsCombine, RollupStrategy
 from safeguard_qa.models.policy import SCORE_DIGITS, Bands, Policy
 from safeguard_qa.models.scale import RAG
 
-POINTS: dict[RAG, float] = {RAG.RED: 0.0, RAG.AMBER: 1 / 3, RAG.GREEN: 2 / 3, RAG.BLUE: 1.0}
-
-Items = Sequence[tuple[RAG, float]]
-
-
-@dataclass(frozen=True, slots=True)
-class Part:
-    """One part of a roll-up: a criterion of a standard, or a standard of the overall.
-
-    ``score`` is the part's RAG points (a criterion) or its roll-up score (a standard);
-    ``position`` is where the answer itself sits from 0 (worst) to 1 (best): a figure
-    between the item's min and max, or a rating's place on its own scale (for a standard,
-    its score). ``weight`` is the criterion's or the standard's weight.
-    """
-
-    id: str
-    rag: RAG
-    weight: float
-    score: float
-    position: float
-
-
-PartsCombine = Callable[[Sequence[Part], Policy], tuple[RAG, float]]
-
-
-@dataclass(frozen=True, slots=True)
-class RollupStrategy:
-    """A named roll-up. ``combine`` (or ``combine_parts``, when given, which the engine then
-    uses) gets at least one item. ``bands`` says which of the policy's bands turn its score
-    into a RAG (None: the score is the RAG's points). ``averages`` names what a mean
-    strategy averages ("score" or "position"), for the trace of each score."""
-
-    name: str
-    description: str
-    combine: Callable[[Items, Policy], tuple[RAG, float]]
-    bands: Callable[[Policy], Bands] | None = None
-    combine_parts: PartsCombine | None = None
-    averages: str | None = None
+__all__ = ["BUILT_IN", "POINTS", "Items", "Part", "PartsCombine", "RollupStrategy", "band"]
 
 
 def band(score: float, bands: Bands) -> RAG:
