@@ -292,6 +292,7 @@ def evaluate_partnership(
     outcomes: Outcomes | None = None,
     policy_file: str = "policy",
     previous_policy: Policy | None = None,
+    extra_flags: Mapping[str, Sequence[Flag]] | None = None,
 ) -> PartnershipReport:
     """Evaluate this cycle's returns (peers of each other, each against its previous return)
     and the previous cycle's, then build the partnership report.
@@ -300,6 +301,8 @@ def evaluate_partnership(
     ``previous_policy`` when given (last year's policy), else under this policy with
     ``as_of`` left to each previous return's own submission date. Judging last year's
     evidence at this year's date would call it stale and make every trend look better.
+    ``extra_flags`` (by agency id) join the agencies' agendas, e.g. the flags of
+    :func:`safeguard_qa.audit.triangulate`.
     """
     check_one_return_each(returns, "returns")
     check_one_return_each(previous_returns, "previous returns")
@@ -311,7 +314,10 @@ def evaluate_partnership(
             previous_returns, outcomes=outcomes
         )
     current = engine.evaluate_many(
-        returns, previous={r.agency.id: r for r in previous_returns}, outcomes=outcomes
+        returns,
+        previous={r.agency.id: r for r in previous_returns},
+        outcomes=outcomes,
+        extra_flags=extra_flags,
     )
     return build_partnership(
         list(zip(returns, current, strict=True)),

@@ -155,9 +155,12 @@ class Engine:
         outcomes: Outcomes | None = None,
         validate: bool = True,
         file: str = "",
+        extra_flags: Sequence[Flag] = (),
     ) -> Evaluation:
         """Evaluate one return. ``validate=False`` skips :func:`check_return` when the caller
-        has already checked it (e.g. with ``validated_return``)."""
+        has already checked it (e.g. with ``validated_return``). ``extra_flags`` are flags
+        raised outside the rules, e.g. by triangulation with case-file audits: they cap,
+        join the agenda and take outcomes exactly like the rules' own."""
         if validate:
             raise_if_errors(check_return(ret, self.registry, file), ReturnError)
         framework = self.framework_for(ret)
@@ -176,6 +179,8 @@ class Engine:
             peers=peers,
         )
         flags = self._flags(ctx)
+        if extra_flags:
+            flags = self._with_extra(ctx, flags, extra_flags)
         applied = _applicable_outcomes(outcomes, ret, ctx.as_of)
         flags = _apply_flag_outcomes(flags, applied)
         return self._assemble(ctx, flags, applied)
@@ -187,11 +192,14 @@ class Engine:
         previous: Mapping[str, Return] | None = None,
         outcomes: Outcomes | None = None,
         validate: bool = True,
+        extra_flags: Mapping[str, Sequence[Flag]] | None = None,
     ) -> list[Evaluation]:
         """Evaluate one partnership's returns together, so peer rules can compare them.
-        ``previous`` maps agency id to that agency's previous return."""
+        ``previous`` maps agency id to that agency's previous return; ``extra_flags`` maps
+        an agency id to flags raised outside the rules (see :meth:`evaluate`)."""
         peers = self.peer_stats(returns) if self.needs_peers else None
         previous = previous or {}
+        extra = extra_flags or {}
         return [
             self.evaluate(
                 ret,
@@ -199,6 +207,7 @@ class Engine:
                 peers=peers,
                 outcomes=outcomes,
                 validate=validate,
+                extra_flags=extra.get(ret.agency.id, ()),
             )
             for ret in returns
         ]
@@ -231,6 +240,22 @@ class Engine:
                     f"{ret.id}: {type(exc).__name__}: {exc}"
                 ) from exc
         order = {cid: i for i, cid in enumerate(weights)}
+        flags.sort(key=lambda f: (order.get(f.criterion or "", -1), f.rule, f.fingerprint))
+        return flags
+
+    def _with_extra(
+        self, ctx: ReturnContext, flags: list[Flag], extra: Sequence[Flag]
+    ) -> list[Flag]:
+        known = {f.fingerprint for f in flags}
+        for flag in extra:
+            if flag.agency != ctx.ret.agency.id:
+                raise ValueError(f"a flag for agency {flag.agency} given to {ctx.ret.id}")
+            if flag.criterion is not None and flag.criterion not in ctx.framework.criteria:
+                raise ValueError(f"a flag names criterion {flag.criterion!r}, not in the framework")
+            if flag.fingerprint not in known:
+                flags.append(flag)
+                known.add(flag.fingerprint)
+        order = {v.criterion.id: i for i, v in enumerate(ctx.items)}
         flags.sort(key=lambda f: (order.get(f.criterion or "", -1), f.rule, f.fingerprint))
         return flags
 
