@@ -38,7 +38,9 @@ def audit_findings(
     rules: Sequence[AuditRule] = BUILTIN_RULES,
 ) -> AuditFindings:
     """The round's findings with the audit rules' flags, compared with ``previous`` (the last
-    round on the same theme). ``as_of`` (default today) decides what is overdue."""
+    round on the same theme). ``as_of`` decides what is overdue: by default the round's own
+    date (the meeting's, else the round's end), never the clock, so the same files always
+    give the same findings."""
     registry = _registry(registry)
     tool = audit_tool(audit, registry)
     scale = tool_scale(tool, registry)
@@ -49,10 +51,15 @@ def audit_findings(
             f"the previous round is on {previous.round.theme!r}; expected the last round on "
             f"{audit.round.theme!r}",
         )
-    flags = run_rules(audit, tool, scale, as_of=as_of or dt.date.today(), rules=rules)
+    flags = run_rules(audit, tool, scale, as_of=as_of or round_date(audit), rules=rules)
     return analyse(
         audit, tool, scale, previous=previous, suppress_below=suppress_below, flags=flags
     )
+
+
+def round_date(audit: AuditRound) -> dt.date:
+    """The date a round's findings are judged at unless told otherwise."""
+    return audit.meeting.held_on if audit.meeting is not None else audit.round.ends
 
 
 def learning_briefing(findings: AuditFindings, *, registry: Registry | None = None) -> Briefing:

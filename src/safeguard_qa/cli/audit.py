@@ -60,7 +60,9 @@ def add_parser(sub: Any) -> None:
             "--previous", type=Path, help="the previous round on the same theme, for the change"
         )
         command.add_argument(
-            "--as-of", type=dt.date.fromisoformat, help="judge overdue items on this date"
+            "--as-of",
+            type=dt.date.fromisoformat,
+            help="judge overdue items on this date (default: the meeting date, else the round end)",
         )
         command.add_argument(
             "--suppress-below",
@@ -148,8 +150,8 @@ def _form_problems(path: Path, registry: Registry, tool_id: str) -> list[Problem
     return []
 
 
-def _findings(args: argparse.Namespace) -> tuple[Any, Registry]:
-    from safeguard_qa.audit.api import audit_findings
+def _findings(args: argparse.Namespace) -> tuple[Any, Registry, dt.date]:
+    from safeguard_qa.audit.api import audit_findings, round_date
 
     if args.suppress_below < 1:
         raise AuditError.single("--suppress-below", "", "expected a whole number of 1 or more")
@@ -158,21 +160,21 @@ def _findings(args: argparse.Namespace) -> tuple[Any, Registry]:
     check_not_inputs(args.output, inputs)
     audit = validated_round(args.round, registry)[0]
     previous = validated_round(args.previous, registry)[0] if args.previous else None
+    as_of = args.as_of or round_date(audit)
     findings = audit_findings(
         audit,
         registry=registry,
         previous=previous,
-        as_of=args.as_of,
+        as_of=as_of,
         suppress_below=args.suppress_below,
     )
-    return findings, registry
+    return findings, registry, as_of
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     from safeguard_qa.audit.api import render_findings
 
-    findings, _ = _findings(args)
-    as_of = args.as_of or dt.date.today()
+    findings, _, as_of = _findings(args)
     write_output(args.output, render_findings(findings, args.format, as_of=as_of))
     if args.fail_on is None:
         return ExitCode.OK
@@ -184,7 +186,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_briefing(args: argparse.Namespace) -> int:
     from safeguard_qa.audit.api import learning_briefing, render_briefing
 
-    findings, registry = _findings(args)
+    findings, registry, _ = _findings(args)
     brief = learning_briefing(findings, registry=registry)
     write_output(args.output, render_briefing(brief, args.format))
     return ExitCode.OK
