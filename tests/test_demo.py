@@ -23,4 +23,12 @@ def test_demo_scores_a_return_and_writes_the_pack(tmp_path: Path) -> None:
     assert "Challenge agenda" in result.stdout
     pack = tmp_path / "out" / "challenge-pack.html"
     assert f"Challenge-event pack written to {pack.resolve()}" in result.stdout
-    assert "Northshire Safeguarding Children Partnership" in pack.read_text(encoding="utf-8")
+    html = pack.read_text(encoding="utf-8")
+    assert "Northshire Safeguarding Children Partnership" in html
+    assert "triangulation-audit" in html or "Triangulation" in html
+    assert "claims challenged for" in result.stdout
+    findings = tmp_path / "out" / "audit-findings.html"
+    briefing = tmp_path / "out" / "learning-briefing.html"
+    assert f"Case-file audit findings written to {findings.resolve()}" in result.stdout
+    assert "neglect" in findings.read_text(encoding="utf-8").casefold()
+    assert briefing.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
