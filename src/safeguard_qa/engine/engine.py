@@ -309,11 +309,13 @@ class Engine:
                 flags=tuple(flag_ids.get(cid, ())),
             )
             criteria.append(result)
+            position = _position(view)
             by_standard[view.standard.id].append(
                 _criterion_row(
                     view,
+                    position,
                     assured,
-                    self._capped_position(_position(view), view.self_rag, assured),
+                    self._capped_position(position, view.self_rag, assured),
                     mod_rag,
                     mod_position,
                 )
@@ -424,6 +426,7 @@ class _Row:
 
 def _criterion_row(
     view: CriterionView,
+    position: float | None,
     assured: RAG | None,
     assured_position: float | None,
     moderated: RAG | None,
@@ -437,7 +440,7 @@ def _criterion_row(
         view.criterion.weight,
         view.self_rag,
         points(view.self_rag),
-        _position(view),
+        position,
         assured,
         points(assured),
         assured_position if assured_position is not None else points(assured),
