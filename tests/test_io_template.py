@@ -265,6 +265,7 @@ def test_xlsx_template_filled_in_as_a_person_would_reads_back(
 def test_xlsx_template_has_a_rating_drop_down_on_every_rated_criterion(
     registry: Registry, tmp_path: Path
 ) -> None:
+    """Drop-downs show each level as people know it; numeric items are answered by figure."""
     framework = registry.framework("s175-kcsie")
     path = _write(tmp_path / "t.xlsx", write_template(framework, registry, "xlsx", "academy"))
     ws = load_workbook(path)["Responses"]
@@ -272,15 +273,25 @@ def test_xlsx_template_has_a_rating_drop_down_on_every_rated_criterion(
     assert ws.row_dimensions[1].hidden
     assert ws.column_dimensions["A"].hidden
     assert ws.freeze_panes == "C3"
+    seen = set()
     for row in range(3, ws.max_row + 1):
         criterion = framework.criteria[str(ws.cell(row=row, column=2).value)]
         choices = _choices(ws, ws.cell(row=row, column=rating_col).coordinate)
-        if criterion.answer.type == "narrative":
-            assert choices == []
-        elif criterion.answer.type == "yes_no":
-            assert choices == ["no", "yes", "na"]
-        else:
-            assert choices == ["1", "2", "3", "4", "na"]
+        scale = registry.scale_for(framework, criterion)
+        if criterion.answer.type in ("narrative", "numeric") or scale is None:
+            assert choices == [], criterion.id
+            continue
+        labels = [lv.label for lv in scale.levels]
+        if scale.id == "reversed4":
+            assert labels == [
+                "1 - fully embedded",
+                "2 - in place",
+                "3 - partly in place",
+                "4 - not in place",
+            ]
+        assert choices == [*labels, "N/A"], criterion.id
+        seen.add(scale.id)
+    assert {"reversed4", "yes_no"} <= seen
 
 
 def test_template_cli_writes_each_format(tmp_path: Path) -> None:

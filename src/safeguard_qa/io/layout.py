@@ -7,6 +7,7 @@ criterion text, evidence prompts and rating drop-downs; without it they write th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
@@ -22,6 +23,7 @@ FieldKind = Literal["id", "rating", "text", "date", "number", "bool", "status"]
 RecordKind = Literal["response", "evidence", "action"]
 RECORD_KINDS: tuple[RecordKind, ...] = ("response", "evidence", "action")
 ACTION_STATUSES = ("not_started", "in_progress", "complete")
+NA_DISPLAY = "N/A"
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,12 +143,26 @@ class Guide:
         return None
 
     def ratings(self, criterion_id: str, *, moderated: bool = False) -> list[str]:
-        """The level ids a rating cell may hold, with ``na`` where the scale ever allows it."""
+        """The level ids a rating cell may hold, with ``na`` where the scale ever allows it.
+        A numeric item is answered with its figure: it offers no self rating."""
         scale = self.scales.get(criterion_id)
-        if scale is None:
+        if scale is None or (not moderated and self._numeric(criterion_id)):
             return []
         allows_na = scale.na_allowed_for != "none" and not moderated
         return [*scale.level_ids(), *([NA] if allows_na else [])]
+
+    def choices(self, criterion_id: str, *, moderated: bool = False) -> list[str]:
+        """What a rating drop-down offers: each level as people know it ("Partially met",
+        "1 - fully embedded"), then "N/A"; each reads back as its level id."""
+        scale = self.scales.get(criterion_id)
+        ids = self.ratings(criterion_id, moderated=moderated)
+        if scale is None:
+            return ids
+        return [level_display(scale, level_id) for level_id in ids]
+
+    def _numeric(self, criterion_id: str) -> bool:
+        criterion = self.framework.criteria.get(criterion_id)
+        return criterion is not None and criterion.answer.type == "numeric"
 
     def used_scales(self) -> list[Scale]:
         """Each scale the framework's criteria use, once, in first-use order."""
@@ -155,6 +171,21 @@ class Guide:
             if scale is not None:
                 seen.setdefault(scale.id, scale)
         return list(seen.values())
+
+
+def level_display(scale: Scale, level_id: str) -> str:
+    """A level as a drop-down shows it: its label when the label spells its id ("Partially
+    met" for partially_met) or starts with it ("1 - fully embedded"), else "id - label"."""
+    if level_id == NA:
+        return NA_DISPLAY
+    level = scale.level(level_id)
+    if level is None:
+        return level_id
+    label = " ".join(level.label.split())
+    spelled = re.sub(r"[\s\-]+", "_", label).casefold() == level.id.casefold()
+    if spelled or label.startswith(f"{level.id} - "):
+        return label
+    return f"{level.id} - {label}" if label else level.id
 
 
 def na_note(scale: Scale) -> str:

@@ -4,7 +4,13 @@ The format readers (:mod:`safeguard_qa.io.csvfile`, :mod:`safeguard_qa.io.xlsxfi
 find cells: the return's details by key, and rows of responses, evidence and actions, each
 cell with its place ("sheet Responses, row 7, column F (Rating)" or "line 12, column
 rating"). This module turns them into a return, so every problem — a bad date, an unknown
-status, a rating not on the scale, a pydantic validation error — is reported at its cell.
+status, a rating not on the scale, an unknown criterion, a pydantic validation error — is
+reported at its cell, all of them in one pass, with "did you mean" where a near miss is found.
+
+A percentage typed as 0.82 is 82%: on a percent item, a number strictly between 0 and 1 in
+a cell whose number format is General (what a cell has until someone formats it) is read as
+a fraction and multiplied by 100. 0 and 1 are read as typed (0% and 1%): to enter 100%,
+type 100. A cell formatted as a percentage (Excel stores 82% as 0.82) is always multiplied.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from safeguard_qa.errors import InputError, Problem, ReturnError
-from safeguard_qa.io.cells import as_id, convert, is_id
+from safeguard_qa.io.cells import as_id, convert, did_you_mean, is_id, label_id
 from safeguard_qa.io.layout import (
     RECORD_FIELDS,
     RETURN_FIELD_BY_KEY,
@@ -89,18 +95,23 @@ def read_tabular_return(
 
 
 def assemble(table: Table, registry: Registry | None = None) -> Return:
-    """The return the table holds; a ReturnError listing every problem, each at its cell."""
+    """The return the table holds; a ReturnError listing every problem, each at its cell.
+
+    Every check runs whatever the others found, so one pass reports everything: a cell that
+    could not be read is left out of the later checks instead of being reported twice."""
     builder = _Builder(table)
     data = builder.build()
-    if registry is not None and not builder.problems:
-        builder.check_ratings(data, registry)
+    if registry is not None:
+        builder.check_against_framework(data, registry)
     builder.check_rating_ids(data)
-    if builder.problems:
-        raise ReturnError(builder.problems)
+    ret: Return | None = None
     try:
-        return Return.model_validate(data)
+        ret = Return.model_validate(data)
     except ValidationError as exc:
-        raise ReturnError(builder.validation_problems(exc, data)) from None
+        builder.add_validation_problems(exc, data)
+    if builder.problems or ret is None:
+        raise ReturnError(builder.problems)
+    return ret
 
 
 class _Builder:
@@ -109,6 +120,7 @@ class _Builder:
     def __init__(self, table: Table) -> None:
         self.table = table
         self.problems: list[Problem] = []
+        self.cells: dict[Loc, Cell] = {}
         self.places: dict[Loc, str] = {(): table.details_place}
         for key, place in table.blank_places.items():
             loc = tuple(key.split("."))
@@ -121,6 +133,7 @@ class _Builder:
 
     def value(self, cell: Cell, spec: Field, loc: Loc) -> object:
         self.places[loc] = cell.place
+        self.cells[loc] = cell
         try:
             return convert(cell.value, spec.kind)
         except ValueError as exc:
@@ -187,8 +200,11 @@ class _Builder:
                 place = criterion_cell.place if criterion_cell else row.place
                 wanted = f"criterion {ident!r}, which has no response row" if ident else "none"
                 self.problem(
-                    place, f"expected the Ref of a criterion with a response; found {wanted}"
+                    place,
+                    f"expected the Ref of a criterion with a response; found {wanted}"
+                    + (did_you_mean(ident, index_of) if ident else ""),
                 )
+                self._record(row, kind, ("unattached", kind, row.place))  # its cells' problems
                 continue
             items = responses[number].setdefault(key, [])
             item = self._record(row, kind, ("responses", number, key, len(items)))
@@ -206,20 +222,36 @@ class _Builder:
             record.setdefault("description", "")
         return record
 
-    def check_ratings(self, data: dict[str, Any], registry: Registry) -> None:
-        """Each rating and moderated rating must be a level of its criterion's scale."""
+    def check_against_framework(self, data: dict[str, Any], registry: Registry) -> None:
+        """Each criterion must be in the framework, each rating and moderated rating a level
+        of its criterion's scale; a percentage typed as a fraction is made a percentage."""
         framework = _installed(registry, data.get("framework"), data.get("framework_version"))
         if framework is None:
             return  # check_return names the missing framework
         for number, response in enumerate(data["responses"]):
-            criterion = framework.criteria.get(str(response.get("criterion")))
+            given = response.get("criterion")
+            criterion = framework.criteria.get(str(given))
             if criterion is None:
+                if isinstance(given, str):
+                    self.problem(
+                        self.places[("responses", number, "criterion")],
+                        f"no criterion {given!r} in framework {framework.id} "
+                        f"{framework.version}" + did_you_mean(given, framework.criteria),
+                    )
                 continue
             scale = registry.scale_for(framework, criterion)
             for key in ("rating", "moderated"):
-                given = response.get(key)
-                if isinstance(given, str):
-                    response[key] = self._level(given, scale, key, ("responses", number, key))
+                rating = response.get(key)
+                if isinstance(rating, str):
+                    response[key] = self._level(rating, scale, key, ("responses", number, key))
+            if criterion.answer.type == "numeric" and criterion.answer.unit == "percent":
+                self._percentage(response, ("responses", number, "value"))
+
+    def _percentage(self, response: dict[str, Any], loc: Loc) -> None:
+        value, cell = response.get("value"), self.cells.get(loc)
+        general = cell is not None and cell.number_format == "General"
+        if general and isinstance(value, float) and 0 < value < 1:
+            response["value"] = round(value * 100, 9)  # 0.82 typed for 82%
 
     def check_rating_ids(self, data: dict[str, Any]) -> None:
         """A rating no scale could hold (a sentence, a symbol) is named at its cell."""
@@ -242,28 +274,34 @@ class _Builder:
         level = scale.level(given) if scale is not None else None
         if scale is not None and level is None:
             by_label = {lv.label.casefold(): lv for lv in scale.levels}
+            by_label.update({label_id(lv.label): lv for lv in scale.levels})
             level = by_label.get(given.casefold())
         if level is not None:
             return level.id if level.id.casefold() != given.casefold() else given
         if scale is None:
             self.problem(self.places[loc], f"this criterion takes no rating; found {given!r}")
         else:
+            names = [*scale.level_ids(), *(lv.label for lv in scale.levels)]
             self.problem(
                 self.places[loc],
                 f"{given!r} is not on the {scale.id} scale; expected one of "
-                f"{', '.join(scale.level_ids())}{', na' if key == 'rating' else ''}",
+                f"{', '.join(scale.level_ids())}{', na' if key == 'rating' else ''}"
+                + did_you_mean(given, names),
             )
         return given
 
-    def validation_problems(self, exc: ValidationError, data: dict[str, Any]) -> list[Problem]:
+    def add_validation_problems(self, exc: ValidationError, data: dict[str, Any]) -> None:
+        """The model's problems, each at its cell; none where a problem is already placed
+        (a cell that could not be read was left blank, and the model misses it too)."""
         described = problems_from_validation(self.table.file, exc, data, Return)
-        problems = []
+        reported = {problem.place for problem in self.problems}
         for error, problem in zip(exc.errors(include_url=False), described, strict=True):
             place, at_cell = self._place(tuple(error["loc"]))
+            if place in reported:
+                continue
             # a cell's place does not say what the value is: the model's path does
             message = f"{problem.place}: {problem.message}" if at_cell else problem.message
-            problems.append(Problem(self.table.file, place, message))
-        return problems
+            self.problems.append(Problem(self.table.file, place, message))
 
     def _place(self, loc: Loc) -> tuple[str, bool]:
         """The cell of ``loc`` (and True), or else the place of its nearest parent with the

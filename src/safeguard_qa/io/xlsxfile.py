@@ -8,14 +8,24 @@ Sheets, in order:
     the agency, the period and the sign-off: one detail per row (label, then answer).
 ``Responses``
     one row per criterion: Ref, the criterion and its evidence prompts (when written from a
-    framework), Rating (a drop-down of the scale's levels, with ``na`` where the scale
-    allows it), Figure (for indicators), Commentary and the panel's Moderated rating.
+    framework), Rating (a drop-down of the scale's levels as people know them, "Partially
+    met" or "1 - fully embedded", with "N/A" where the scale allows it; none on a numeric
+    item, which is answered by its Figure), Figure (for indicators), Commentary and the
+    panel's Moderated rating. Ratings are coloured red, amber, green or blue by conditional
+    formatting, so the colour follows whatever is picked.
 ``Evidence``
     one row per piece of evidence: Ref of the criterion, what it is, document or link, date.
 ``Actions``
     the action plan: Ref, action, owner, due date, status (a drop-down) and completion date.
 ``_meta`` (hidden)
     the layout version and the framework the workbook was made for.
+``_lists`` (hidden, only when needed)
+    drop-down lists too long, or with commas, for Excel to hold inline.
+
+Written from a framework, the sheets are protected without a password so that the criteria
+and hidden keys are not changed by accident; every cell an agency answers in is unlocked,
+and rows may be sorted and resized (Evidence and Actions rows added and deleted too). Each
+sheet prints landscape on A4, fitted to the page width, with its header row on every page.
 
 What makes a sheet readable is hidden from view: the first row of each sheet holds a key for
 every column (``response.rating``, ``evidence.date``...), and the first column of the
@@ -36,9 +46,12 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
+from openpyxl.formatting.rule import Rule
+from openpyxl.styles import Font, PatternFill, Protection
+from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from safeguard_qa.errors import Problem, ReturnError
@@ -53,6 +66,7 @@ from safeguard_qa.io.layout import (
     Guide,
     RecordKind,
     criterion_guide,
+    level_display,
     na_note,
 )
 from safeguard_qa.io.tabular import Cell, Row, Table
@@ -70,6 +84,7 @@ from safeguard_qa.io.workbook import (
 from safeguard_qa.io.xlsxcheck import check_workbook
 from safeguard_qa.loaders.files import Limits, read_bytes
 from safeguard_qa.models.returns import Response
+from safeguard_qa.models.scale import RAG, Scale
 
 LAYOUT = 1
 KEY_ROW = 1
@@ -88,7 +103,15 @@ INFO_FIELDS = (
 )
 FIND_KEYS_IN_ROWS = 10
 STAMP = dt.datetime(2000, 1, 1)
-MAX_LIST_CHARS = 255  # Excel rejects a longer drop-down list; the Instructions list the levels
+MAX_LIST_CHARS = 255  # Excel rejects a longer inline drop-down list: those go on _lists
+FRACTION_FORMAT = "0.0##############"  # a figure below 1 written so it never reads as a fraction
+RAG_FILLS = {
+    RAG.RED: PatternFill("solid", fgColor="FFC7CE"),
+    RAG.AMBER: PatternFill("solid", fgColor="FFEB9C"),
+    RAG.GREEN: PatternFill("solid", fgColor="C6EFCE"),
+    RAG.BLUE: PatternFill("solid", fgColor="BDD7EE"),
+}
+OPEN = Protection(locked=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,13 +146,71 @@ def write_xlsx(
     instructions = wb.active
     assert instructions is not None, "a new workbook has a sheet"
     _instructions(instructions, guide)
+    lists = _Lists(wb)
     _return_sheet(wb.create_sheet(SHEET_TITLES["return"]), details, guide)
-    refs = _responses_sheet(wb.create_sheet(SHEET_TITLES["response"]), responses, guide)
+    refs = _responses_sheet(wb.create_sheet(SHEET_TITLES["response"]), responses, guide, lists)
     for kind in ("evidence", "action"):
         ws = wb.create_sheet(SHEET_TITLES[kind])
-        _items_sheet(ws, kind, responses, refs, spare_rows)
+        _items_sheet(ws, kind, responses, refs, spare_rows, guide is not None)
     _meta_sheet(wb.create_sheet("_meta"), details)
+    lists.finish()
+    for ws in wb.worksheets:
+        if ws.sheet_state == "visible":
+            _print_setup(ws, landscape=ws is not instructions)
     return workbook_bytes(wb, stamp)
+
+
+class _Lists:
+    """Drop-down lists Excel cannot hold inline (over 255 characters, or with a comma), each
+    in a column of a hidden ``_lists`` sheet, made only when one is needed."""
+
+    def __init__(self, wb: Workbook) -> None:
+        self.wb = wb
+        self.ranges: dict[tuple[str, ...], str] = {}
+        self.sheet: Worksheet | None = None
+
+    def formula(self, choices: tuple[str, ...]) -> str:
+        text = ",".join(choices)
+        if len(text) <= MAX_LIST_CHARS and not any("," in c or '"' in c for c in choices):
+            return f'"{text}"'
+        if choices not in self.ranges:
+            if self.sheet is None:
+                self.sheet = self.wb.create_sheet("_lists")
+            column = len(self.ranges) + 1
+            for row, choice in enumerate(choices, 1):
+                put(self.sheet, row, column, choice)
+            letter = get_column_letter(column)
+            self.ranges[choices] = f"'_lists'!${letter}$1:${letter}${len(choices)}"
+        return self.ranges[choices]
+
+    def finish(self) -> None:
+        if self.sheet is not None:
+            self.sheet.sheet_state = "hidden"
+
+
+def _print_setup(ws: Worksheet, *, landscape: bool) -> None:
+    """A4, fitted to the page width, the header row repeated on every page."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as it takes
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    if landscape:
+        ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+
+
+def _protect(ws: Worksheet, *, rows_change: bool) -> None:
+    """Protected without a password: answer cells are unlocked; columns and rows may be
+    resized and rows sorted (and, on the Evidence and Actions sheets, added and deleted)."""
+    protection = ws.protection
+    protection.sheet = True
+    protection.formatCells = False
+    protection.formatColumns = False
+    protection.formatRows = False
+    protection.sort = False
+    protection.autoFilter = False
+    protection.insertRows = not rows_change
+    protection.deleteRows = not rows_change
 
 
 def _start_sheet(ws: Worksheet, columns: list[Column], freeze: str) -> list[int]:
@@ -161,15 +242,19 @@ def _instructions(ws: Worksheet, guide: Guide | None) -> None:
         "column, say what the evidence is, where it is kept, and its date.",
         "4. Actions: your action plan. One row per action, with the criterion's Ref, the "
         "owner's role, the due date and the status.",
-        "Enter dates as dates (for example 31/01/2025). Leave the Moderated rating column to "
-        "the scrutiny panel.",
-        "You may sort rows, rename headers and add columns of your own. Do not delete the "
-        "hidden first row or hidden first column of a sheet: they let the return be read back.",
+        "Enter dates as dates (for example 31/01/2025, or 31 Jan 2025): dates are read day "
+        "first, as in England. A percentage may be typed as 82 or 82%. Leave the Moderated "
+        "rating column to the scrutiny panel.",
+        "The sheets are protected, with no password, so that the criteria and the hidden keys "
+        "are not changed by accident; every cell you answer in is open. To change anything "
+        "else use Review > Unprotect Sheet. You may sort rows, rename headers and add columns "
+        "of your own. Do not delete the hidden first row or hidden first column of a sheet: "
+        "they let the return be read back.",
     ]
     for scale in guide.used_scales() if guide else []:
         lines += ["", f"Rating scale: {scale.title} ({scale.id})"]
         lines += [
-            f"  {lv.id} = {lv.label}" + (f": {lv.description}" if lv.description else "")
+            f"  {level_display(scale, lv.id)}" + (f": {lv.description}" if lv.description else "")
             for lv in scale.levels
         ]
         lines.append(f"  {na_note(scale)}")
@@ -189,10 +274,10 @@ def _return_sheet(ws: Worksheet, details: Details, guide: Guide | None) -> None:
     ]
     _start_sheet(ws, columns, "A3")
     ws.column_dimensions["A"].hidden = True
-    yes_no = _list_validation(["yes", "no"], "Answer yes or no.")
+    yes_no = _list_validation('"yes,no"', "Answer yes or no.")
     ws.add_data_validation(yes_no)
     types = list(guide.framework.applies_to) if guide is not None else []
-    agency_types = _list_validation(types, "The kind of agency making the return.")
+    agency_types = _list_validation(f'"{",".join(types)}"', "The kind of agency making the return.")
     if types and len(",".join(types)) <= MAX_LIST_CHARS:
         ws.add_data_validation(agency_types)
     for row, spec in enumerate(RETURN_FIELDS, FIRST_ROW):
@@ -211,14 +296,21 @@ def _return_sheet(ws: Worksheet, details: Details, guide: Guide | None) -> None:
             agency_types.add(cell.coordinate)  # saved only when the sheet holds it
         if spec.key in ("framework", "framework_version") and value is not None:
             cell.fill = GIVEN_FILL
+        else:
+            cell.protection = OPEN
+    if guide is not None:
+        _protect(ws, rows_change=False)
 
 
-def _responses_sheet(ws: Worksheet, responses: Sequence[Response], guide: Guide | None) -> str:
+def _responses_sheet(
+    ws: Worksheet, responses: Sequence[Response], guide: Guide | None, lists: _Lists
+) -> str:
     """The Responses sheet; the range of its Ref cells, for drop-downs on the other sheets."""
     columns = _columns("response", guide)
     widths = _start_sheet(ws, columns, "C3")
     ws.column_dimensions["A"].hidden = True
-    lists: dict[tuple[str, ...], DataValidation] = {}
+    validations: dict[tuple[str, ...], DataValidation] = {}
+    coloured: dict[tuple[int, str], list[str]] = {}  # (column, scale id) -> rating cells
     for row, response in enumerate(responses, FIRST_ROW):
         values = _response_values(row - FIRST_ROW + 1, response, guide)
         for number, column in enumerate(columns, 1):
@@ -226,17 +318,72 @@ def _responses_sheet(ws: Worksheet, responses: Sequence[Response], guide: Guide 
             cell.alignment = WRAP if column.field.kind == "text" else TOP
             if column.key.startswith("info."):
                 cell.fill = GIVEN_FILL
-            if guide is not None and column.key in ("response.rating", "response.moderated"):
+            elif column.key == "response.value" and _fraction(cell.value):
+                cell.number_format = FRACTION_FORMAT
+            if guide is None:
+                continue
+            if column.key in ("response.rating", "response.moderated"):
                 moderated = column.key == "response.moderated"
-                choices = tuple(guide.ratings(response.criterion, moderated=moderated))
+                choices = tuple(guide.choices(response.criterion, moderated=moderated))
                 if not choices:
-                    cell.fill = GIVEN_FILL  # nothing to rate: a narrative item
-                elif len(",".join(choices)) <= MAX_LIST_CHARS:
-                    _validation_for(ws, lists, choices).add(cell.coordinate)
+                    cell.fill = GIVEN_FILL  # nothing to rate: a narrative or numeric item
+                    continue
+                validation = validations.get(choices)
+                if validation is None:
+                    validation = _list_validation(lists.formula(choices), "Pick from the list.")
+                    validations[choices] = validation
+                    ws.add_data_validation(validation)
+                validation.add(cell.coordinate)
+                cell.protection = OPEN
+                scale = guide.scales.get(response.criterion)
+                if scale is not None:
+                    coloured.setdefault((number, scale.id), []).append(cell.coordinate)
+            elif column.key == "response.commentary" or (
+                column.key == "response.value" and _is_numeric(guide, response.criterion)
+            ):
+                cell.protection = OPEN
         fit_row(ws, row, widths)
+    if guide is not None:
+        _rag_colours(ws, guide, coloured)
+        _protect(ws, rows_change=False)
     last = FIRST_ROW + max(len(responses), 1) - 1
     ref_column = get_column_letter(2)
     return f"'{ws.title}'!${ref_column}${FIRST_ROW}:${ref_column}${last}"
+
+
+def _fraction(value: object) -> bool:
+    return isinstance(value, float) and 0 < value < 1
+
+
+def _is_numeric(guide: Guide, criterion_id: str) -> bool:
+    criterion = guide.framework.criteria.get(criterion_id)
+    return criterion is not None and criterion.answer.type == "numeric"
+
+
+def _rag_colours(ws: Worksheet, guide: Guide, coloured: dict[tuple[int, str], list[str]]) -> None:
+    """Each rating cell filled with its level's colour, whatever is typed or picked: conditional
+    formatting, one rule per level and column (Excel compares text ignoring case)."""
+    scales = {scale.id: scale for scale in guide.used_scales()}
+    for (_, scale_id), cells in sorted(coloured.items()):
+        first = cells[0]
+        for level in scales[scale_id].levels:
+            rule = Rule(
+                type="expression",
+                formula=[_level_test(first, scales[scale_id], level.id)],
+                dxf=DifferentialStyle(fill=RAG_FILLS[level.rag]),
+                stopIfTrue=True,
+            )
+            ws.conditional_formatting.add(" ".join(cells), rule)
+
+
+def _level_test(cell: str, scale: Scale, level_id: str) -> str:
+    """An Excel formula true when ``cell`` holds the level: its id, its display or, for a
+    number id, the number Excel makes of it."""
+    texts = dict.fromkeys([level_id, level_display(scale, level_id)])
+    tests = [f'{cell}="{text.replace(chr(34), chr(34) * 2)}"' for text in texts]
+    if level_id.isdigit():
+        tests.append(f"{cell}={int(level_id)}")
+    return f"OR({','.join(tests)})"
 
 
 def _response_values(order: int, response: Response, guide: Guide | None) -> dict[str, object]:
@@ -259,23 +406,16 @@ def _standard_title(guide: Guide, criterion_id: str) -> str:
     return f"{standard.id} {standard.title}"
 
 
-def _validation_for(
-    ws: Worksheet, lists: dict[tuple[str, ...], DataValidation], choices: tuple[str, ...]
-) -> DataValidation:
-    if choices not in lists:
-        lists[choices] = _list_validation(list(choices), "Pick a rating from the list.")
-        ws.add_data_validation(lists[choices])
-    return lists[choices]
-
-
-def _list_validation(choices: list[str], prompt: str) -> DataValidation:
+def _list_validation(formula: str, prompt: str) -> DataValidation:
+    """A drop-down of ``formula``: an inline ``"a,b,c"`` list or a range of cells."""
+    shown = formula.strip('"').replace(",", ", ") if formula.startswith('"') else ""
     return DataValidation(
         type="list",
-        formula1='"' + ",".join(choices) + '"',
+        formula1=formula,
         allow_blank=True,
         showErrorMessage=True,
         errorTitle="Not on the list",
-        error=f"Expected one of: {', '.join(choices)}"[:255],
+        error=(f"Expected one of: {shown}" if shown else "Pick a value from the list.")[:255],
         promptTitle="Choose",
         prompt=prompt,
         showInputMessage=True,
@@ -288,6 +428,7 @@ def _items_sheet(
     responses: Sequence[Response],
     refs: str,
     spare_rows: int,
+    protect: bool,
 ) -> None:
     """The Evidence or Actions sheet: the return's items, then blank rows ready to fill."""
     columns = _columns(kind, None)
@@ -302,12 +443,16 @@ def _items_sheet(
     for blank in range(row, last + 1):
         _write_row(ws, blank, columns, {})  # formatted, so dates typed in are dates
     _item_validations(ws, columns, refs, last)
+    if protect:
+        _protect(ws, rows_change=True)
 
 
 def _write_row(ws: Worksheet, row: int, columns: list[Column], values: dict[str, object]) -> None:
     for number, column in enumerate(columns, 1):
         cell = put(ws, row, number, values.get(column.key))
         cell.alignment = WRAP if column.field.kind == "text" else TOP
+        if number > 1:  # the hidden first column keeps the row's place: locked
+            cell.protection = OPEN
         if column.field.kind == "date":
             cell.number_format = DATE_FORMAT
 
@@ -332,11 +477,10 @@ def _item_validations(ws: Worksheet, columns: list[Column], refs: str, last: int
         letter = get_column_letter(number)
         cells = f"{letter}{FIRST_ROW}:{letter}{max(last, FIRST_ROW)}"
         validation: DataValidation | None = None
-        if column.field.key == "criterion":
-            validation = _list_validation([], "The Ref of the criterion, from the Responses sheet.")
-            validation.formula1 = refs  # OOXML formulas carry no leading "="
+        if column.field.key == "criterion":  # OOXML formulas carry no leading "="
+            validation = _list_validation(refs, "The Ref of the criterion, from Responses.")
         elif column.field.kind == "status":
-            validation = _list_validation(list(ACTION_STATUSES), "Choose the action's status.")
+            validation = _list_validation(f'"{",".join(ACTION_STATUSES)}"', "The status.")
         elif column.field.kind == "date":
             validation = DataValidation(
                 type="date",
