@@ -275,7 +275,7 @@ def test_md_escapes(text: str, escaped: str) -> None:
 
 def test_pack_renderers_are_registered(registry: Registry, report: PartnershipReport) -> None:
     as_html = registry.renderers["html"].partnership
-    as_markdown = registry.renderers["pack-md"].partnership
+    as_markdown = registry.renderers["markdown"].partnership
     assert as_html is not None
     assert as_markdown is not None
     options = RenderOptions()
@@ -335,7 +335,7 @@ def example_pack(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Pa
         ]
     )
     _, err = capsys.readouterr()
-    assert (code, err) == (0, "")
+    assert (code, err) == (0, f"wrote {out} (the partnership view, html)\n")
     return folder, out
 
 

@@ -1,7 +1,6 @@
-"""The partnership view and challenge-event pack renderers: ``html`` and ``pack-md``.
-
-Their names are distinct from the evaluation formats so that both can be installed side by
-side; the ``partnership`` command maps ``--format html`` and ``--format markdown`` to them.
+"""The challenge-event pack formats that exist only for the partnership view: ``html`` and
+``pdf``. The formats shared with evaluations (``table``, ``json``, ``markdown``, ``csv``,
+``xlsx``) carry their partnership renderer on the same registration, one name per format.
 """
 
 from __future__ import annotations
@@ -24,9 +23,10 @@ def register_renderers(register: Callable[[Renderer], None]) -> None:
     )
     register(
         Renderer(
-            "pack-md",
-            "the challenge-event pack in Markdown",
-            ".md",
-            partnership=lazy("safeguard_qa.report.pack_markdown", "render_pack"),
+            "pdf",
+            "the challenge-event pack as an A4 PDF, printed by headless Chromium",
+            ".pdf",
+            partnership=lazy("safeguard_qa.report.pdf", "render_partnership"),
+            binary=True,
         )
     )
