@@ -92,11 +92,13 @@ def fit_row(ws: Worksheet, row: int, widths: list[int]) -> None:
         ws.row_dimensions[row].height = min(MAX_ROW_HEIGHT, LINE_HEIGHT * lines)
 
 
-def workbook_bytes(wb: Workbook, stamp: dt.datetime) -> bytes:
-    """The workbook's .xlsx bytes, identical for identical content."""
-    wb.properties.creator = "safeguard-qa"
+def workbook_bytes(wb: Workbook, stamp: dt.datetime, *, ours: bool = True) -> bytes:
+    """The workbook's .xlsx bytes, identical for identical content. ``ours=False`` for a
+    workbook someone else made: its author and creation date are kept."""
+    if ours:
+        wb.properties.creator = "safeguard-qa"
+        wb.properties.created = stamp
     wb.properties.lastModifiedBy = "safeguard-qa"
-    wb.properties.created = stamp
     wb.properties.modified = stamp
     raw = io.BytesIO()
     archive = zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED)

@@ -555,13 +555,15 @@ def read_xlsx_table(path: Path, limits: Limits) -> Table:
     return table
 
 
-def open_workbook(file: str, data: bytes, *, read_only: bool = True) -> Workbook:
-    """openpyxl's workbook of bytes that :func:`check_workbook` has passed: saved values of
-    formulas, not the formulas."""
+def open_workbook(
+    file: str, data: bytes, *, read_only: bool = True, data_only: bool = True
+) -> Workbook:
+    """openpyxl's workbook of bytes that :func:`check_workbook` has passed: by default the
+    saved values of formulas, not the formulas."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about features it drops
-            return load_workbook(io.BytesIO(data), read_only=read_only, data_only=True)
+            return load_workbook(io.BytesIO(data), read_only=read_only, data_only=data_only)
     except Exception as exc:  # openpyxl raises many types for a damaged file
         raise _unreadable(file, exc) from None
 
