@@ -84,7 +84,7 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
 
 def _at(path: object, dir_fd: int | None) -> object:
     """``path`` made absolute when it is relative to an open folder (``dir_fd``)."""
-    if dir_fd is None or isinstance(path, int):
+    if dir_fd is None or dir_fd < 0 or isinstance(path, int):
         return path
     text = os.fsdecode(path) if isinstance(path, str | bytes | os.PathLike) else str(path)
     if os.path.isabs(text):

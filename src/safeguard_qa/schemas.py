@@ -11,6 +11,7 @@ import json
 from pydantic import BaseModel
 
 from safeguard_qa.analysis.partnership import PartnershipReport
+from safeguard_qa.audit import AuditFindings, AuditRound, CriterionMapping, Programme, Survey
 from safeguard_qa.models.framework import Framework
 from safeguard_qa.models.outcomes import Outcomes
 from safeguard_qa.models.partnership import ExpectedAgencies
@@ -26,9 +27,14 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "expected-agencies": ExpectedAgencies,
     "evaluation": Evaluation,
     "partnership": PartnershipReport,
+    "audit-round": AuditRound,
+    "audit-programme": Programme,
+    "audit-survey": Survey,
+    "audit-mapping": CriterionMapping,
+    "audit-findings": AuditFindings,
 }
 
-OUTPUTS = {"evaluation", "partnership"}
+OUTPUTS = {"evaluation", "partnership", "audit-findings"}
 """Schemas of what safeguard-qa writes (serialisation mode); the rest are of what it reads."""
 
 

@@ -9,18 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from safeguard_qa.audit.loaders import (
-    AuditError,
-    audit_tool,
-    check_mapping,
-    load_mapping,
-    load_programme,
-    load_survey,
-    tool_scale,
-    validated_round,
-)
 from safeguard_qa.cli import ExitCode, exit_code
-from safeguard_qa.cli.common import check_not_inputs, registry_from, write_output
+from safeguard_qa.cli.common import check_not_inputs, example, registry_from, write_output
 from safeguard_qa.errors import InputError, Problem
 from safeguard_qa.loaders.files import format_of, load_document
 from safeguard_qa.models.policy import Severity
@@ -35,12 +25,27 @@ def add_parser(sub: Any) -> None:
         help="multi-agency case-file audits: validate, findings report, learning briefing",
         description="Check case-file audit files and write the audit findings report, the "
         "one-page learning briefing and the agency reviewer's Excel form.",
+        epilog=example(
+            "safeguard-qa audit validate examples/audit/2025-neglect.yaml",
+            "safeguard-qa audit report examples/audit/2025-neglect.yaml -o findings.html",
+        ),
     )
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    raw = argparse.RawDescriptionHelpFormatter
 
     validate = actions.add_parser(
         "validate",
+        formatter_class=raw,
         help="check audit rounds, programmes, surveys, mappings and filled-in reviewer forms",
+        description="Check audit files: rounds, programmes, practitioner surveys, criterion "
+        "mappings and filled-in\nreviewer forms. Every problem is reported with its place; "
+        "text that looks like personal data\n(a name, a date of birth, an NHS number, an "
+        "address, a postcode) is refused without repeating it.\nExit 2 on errors, 1 on "
+        "warnings only, 0 when clean.",
+        epilog=example(
+            "safeguard-qa audit validate examples/audit/2025-neglect.yaml",
+            "safeguard-qa audit validate review-police.xlsx --tool macfa-practice",
+        ),
     )
     validate.add_argument("files", nargs="+", type=Path, metavar="FILE")
     validate.add_argument(
@@ -50,11 +55,29 @@ def add_parser(sub: Any) -> None:
     )
     validate.set_defaults(func=cmd_validate)
 
+    descriptions = {
+        "report": "The audit findings for one round: per domain, agency and theme the share of "
+        "cases graded good\nor better and the change since the previous round, how often "
+        "agencies' own grades agree\nwith the agreed grades, and the audit flags. Figures "
+        "resting on fewer children than\n--suppress-below are withheld.",
+        "briefing": "The one-page learning briefing for front-line teams: what we looked at, "
+        "what we found,\nwhat good looks like, what to do differently, questions for "
+        "supervision.",
+    }
     for name, helptext, func in (
         ("report", "the audit findings report for one round", cmd_report),
         ("briefing", "the one-page learning briefing for front-line teams", cmd_briefing),
     ):
-        command = actions.add_parser(name, help=helptext)
+        command = actions.add_parser(
+            name,
+            formatter_class=raw,
+            help=helptext,
+            description=descriptions[name],
+            epilog=example(
+                f"safeguard-qa audit {name} examples/audit/2025-neglect.yaml "
+                "--previous examples/audit/2024-neglect.yaml --format markdown -o out.md"
+            ),
+        )
         command.add_argument("round", type=Path, metavar="ROUND", help="the audit round file")
         command.add_argument(
             "--previous", type=Path, help="the previous round on the same theme, for the change"
@@ -80,7 +103,18 @@ def add_parser(sub: Any) -> None:
             )
         command.set_defaults(func=func)
 
-    template = actions.add_parser("template", help="the reviewer's Excel form for one agency")
+    template = actions.add_parser(
+        "template",
+        formatter_class=raw,
+        help="the reviewer's Excel form for one agency",
+        description="The Excel form an agency's reviewer fills in for a round: one sheet per "
+        "case, the domains as\nrows with a drop-down of the grades, and room for evidence, "
+        "strengths and gaps.",
+        epilog=example(
+            "safeguard-qa audit template examples/audit/2025-neglect.yaml "
+            "--agency northshire-police -o review.xlsx"
+        ),
+    )
     template.add_argument("round", type=Path, metavar="ROUND", help="the audit round file")
     template.add_argument("--agency", required=True, help="the agency id the form is for")
     template.add_argument("-o", "--output", type=Path, required=True, help="the .xlsx to write")
@@ -104,6 +138,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _problems(path: Path, registry: Registry, tool: str) -> list[Problem]:
+    from safeguard_qa.audit.loaders import (
+        check_mapping,
+        load_mapping,
+        load_programme,
+        load_survey,
+        validated_round,
+    )
+
     """Every problem of one audit file, of whichever kind it is."""
     try:
         if format_of(path) == "xlsx":
@@ -123,6 +165,10 @@ def _problems(path: Path, registry: Registry, tool: str) -> list[Problem]:
 
 
 def _kind(path: Path) -> str:
+    from safeguard_qa.audit.loaders import (
+        AuditError,
+    )
+
     """What an audit file is, told by its top-level keys."""
     data = load_document(path)
     keys = set(data) if isinstance(data, dict) else set()
@@ -143,6 +189,9 @@ def _kind(path: Path) -> str:
 
 
 def _form_problems(path: Path, registry: Registry, tool_id: str) -> list[Problem]:
+    from safeguard_qa.audit.loaders import (
+        tool_scale,
+    )
     from safeguard_qa.audit.workbook import read_reviewer_form
 
     tool = registry.framework(tool_id, file=str(path))
@@ -152,6 +201,10 @@ def _form_problems(path: Path, registry: Registry, tool_id: str) -> list[Problem
 
 def _findings(args: argparse.Namespace) -> tuple[Any, Registry, dt.date]:
     from safeguard_qa.audit.api import audit_findings, round_date
+    from safeguard_qa.audit.loaders import (
+        AuditError,
+        validated_round,
+    )
 
     if args.suppress_below < 1:
         raise AuditError.single("--suppress-below", "", "expected a whole number of 1 or more")
@@ -193,6 +246,12 @@ def cmd_briefing(args: argparse.Namespace) -> int:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
+    from safeguard_qa.audit.loaders import (
+        AuditError,
+        audit_tool,
+        tool_scale,
+        validated_round,
+    )
     from safeguard_qa.audit.workbook import reviewer_form
 
     registry = registry_from(args)

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from safeguard_qa.cli import core, io_commands, partnership, rules, standards
+from safeguard_qa.cli import audit, core, io_commands, partnership, rules, standards
 
-MODULES: tuple[ModuleType, ...] = (standards, core, rules, io_commands, partnership)
+MODULES: tuple[ModuleType, ...] = (standards, core, rules, io_commands, partnership, audit)

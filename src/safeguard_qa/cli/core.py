@@ -44,6 +44,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("safeguard_qa.cli")
 
 SCHEMA_NAMES = (
+    "audit-findings",
+    "audit-mapping",
+    "audit-programme",
+    "audit-round",
+    "audit-survey",
     "evaluation",
     "expected-agencies",
     "framework",
