@@ -21,7 +21,7 @@ from safeguard_qa.loaders.returns import load_return
 from safeguard_qa.plugins import Registry
 from safeguard_qa.report import html, pack_markdown
 from safeguard_qa.report.base import RenderOptions
-from safeguard_qa.report.pack_markdown import md
+from safeguard_qa.report.pack_markdown import md, md_plain
 from tests.factories import build
 from tests.test_partnership import (
     INJECTION,
@@ -238,11 +238,12 @@ def test_html_status_and_actions_annexes(pack_html: str) -> None:
 def test_markdown_escapes_text_from_returns(report: PartnershipReport) -> None:
     text = pack_markdown.render_pack(report, RenderOptions(show_self=True))
     assert SCRIPT not in text
-    assert "&lt;script&gt;alert('pwned')&lt;/script&gt; DSL audit" in text
+    assert "\\<script\\>alert('pwned')\\</script\\> DSL audit" in text
     assert "<b>" not in text
+    assert "&lt;" not in text  # Markdown escapes, never HTML entities
     assert SIGNER not in text
-    assert md(INJECTION) in text
-    assert "\\|" in md(INJECTION)
+    assert md_plain(INJECTION) in text
+    assert "\\|" in md_plain(INJECTION)
     for block in re.findall(r"(?:^\|.*\|\n)+", text, flags=re.M):
         widths = {len(re.findall(r"(?<!\\)\|", line)) for line in block.splitlines()}
         assert len(widths) == 1, block  # an escaped pipe never adds a column
@@ -251,7 +252,7 @@ def test_markdown_escapes_text_from_returns(report: PartnershipReport) -> None:
 def test_markdown_has_each_agency_agenda(report: PartnershipReport) -> None:
     text = pack_markdown.render_pack(report, RenderOptions())
     for pack in report.agencies:
-        section = text.split(f"## {md(pack.name)}\n")[1].split("\n## ")[0]
+        section = text.split(f"## {md_plain(pack.name)}\n")[1].split("\n## ")[0]
         headings = re.findall(r"^#### (\d+)\. ", section, flags=re.M)
         assert headings == [str(i.rank) for i in pack.agenda]
         for item in pack.agenda:
@@ -392,7 +393,7 @@ def test_example_partnership_markdown_and_json(
         assert (code, err) == (0, ""), fmt
         outputs[fmt] = out
     assert SCRIPT not in outputs["markdown"]
-    assert md(PLANTED) in outputs["markdown"]
+    assert md_plain(PLANTED) in outputs["markdown"]
     assert PartnershipReport.model_validate_json(outputs["json"]).agencies
 
 
