@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 import shutil
+import struct
 import subprocess
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
+from html import escape as html_escape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -400,8 +403,8 @@ def test_example_partnership_markdown_and_json(
 # --- a real browser -----------------------------------------------------------------------
 
 
-def _screenshot(page: Path, png: Path, profile: Path) -> subprocess.CompletedProcess[bytes]:
-    command = [
+def _chromium(profile: Path) -> list[str]:
+    return [
         "chromium",
         "--headless",
         "--no-sandbox",
@@ -412,6 +415,12 @@ def _screenshot(page: Path, png: Path, profile: Path) -> subprocess.CompletedPro
         "--disable-component-update",
         "--disable-sync",
         f"--user-data-dir={profile}",
+    ]
+
+
+def _screenshot(page: Path, png: Path, profile: Path) -> subprocess.CompletedProcess[bytes]:
+    command = [
+        *_chromium(profile),
         f"--screenshot={png}",
         "--window-size=1240,1754",
         page.resolve().as_uri(),
@@ -419,16 +428,89 @@ def _screenshot(page: Path, png: Path, profile: Path) -> subprocess.CompletedPro
     return subprocess.run(command, capture_output=True, timeout=120, check=False)
 
 
+def png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
+    """Width, height and the RGB(A) rows of an 8-bit truecolour PNG (Chromium's screenshots),
+    decoded with zlib and the five PNG row filters."""
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    pos, idat, header = 8, b"", b""
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
+        if kind == b"IHDR":
+            header = body
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    width, height, depth, colour = struct.unpack(">IIBB", header[:10])
+    assert (depth, colour) in ((8, 2), (8, 6)), (depth, colour)
+    bpp = 3 if colour == 2 else 4
+    raw, stride = zlib.decompress(idat), width * bpp
+    rows, previous = [], bytearray(stride)
+    for y in range(height):
+        kind, line = (
+            raw[y * (stride + 1)],
+            bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)]),
+        )
+        if kind == 1:
+            for i in range(bpp, stride):
+                line[i] = (line[i] + line[i - bpp]) & 0xFF
+        elif kind == 2:
+            line = bytearray((a + b) & 0xFF for a, b in zip(line, previous, strict=True))
+        elif kind == 3:
+            for i in range(stride):
+                left = line[i - bpp] if i >= bpp else 0
+                line[i] = (line[i] + (left + previous[i]) // 2) & 0xFF
+        elif kind == 4:
+            for i in range(stride):
+                a = line[i - bpp] if i >= bpp else 0
+                b, c = previous[i], previous[i - bpp] if i >= bpp else 0
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                pred = a if pa <= pb and pa <= pc else b if pb <= pc else c
+                line[i] = (line[i] + pred) & 0xFF
+        rows.append(bytes(line) if bpp == 3 else bytes(_rgb(line)))
+        previous = line
+    return width, height, rows
+
+
+def _rgb(rgba: bytearray) -> bytearray:
+    out = bytearray()
+    for i in range(0, len(rgba), 4):
+        out += rgba[i : i + 3]
+    return out
+
+
+RAG_COLOURS = {"red": "b3261e", "amber": "f5b400", "green": "1e7b34"}
+"""The pack's RAG fills (its CSS), which a first page with a heatmap must show."""
+
+
 @pytest.mark.browser
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="Chromium is not installed")
 def test_pack_renders_in_chromium(tmp_path: Path, example_pack: tuple[Path, Path]) -> None:
-    """A screenshot of the example pack's first page (kept only in the test's folder)."""
-    _, page = example_pack
+    """A screenshot of the example pack's first screen (kept only in the test's folder)
+    shows the heatmap's RAG colours; the DOM Chromium built holds the heatmap, every agency
+    that returned and no script."""
+    folder, page = example_pack
     png = tmp_path / "pack.png"
     result = _screenshot(page, png, tmp_path / "profile")
     assert result.returncode == 0, result.stderr.decode(errors="replace")[-2000:]
-    data = png.read_bytes()
-    assert data.startswith(b"\x89PNG\r\n\x1a\n")
-    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    width, height, rows = png_pixels(png.read_bytes())
     assert (width, height) == (1240, 1754)
-    assert len(data) > 50_000  # a blank page compresses to a few kilobytes
+    seen = {bytes(row[i : i + 3]) for row in rows for i in range(0, len(row), 3)}
+    for name, colour in RAG_COLOURS.items():
+        assert bytes.fromhex(colour) in seen, f"no {name} on the first screen"
+    assert len(seen) > 50  # text is anti-aliased: a blank or flat page has a handful
+    dom = _dump_dom(page, tmp_path / "profile-dom")
+    assert "<script" not in dom.lower()
+    assert dom.count('<table class="heatmap"') == 2
+    names = [yaml.safe_load(p.read_text(encoding="utf-8"))["agency"]["name"]
+             for p in sorted((folder / "2025").glob("*.yaml"))]  # fmt: skip
+    for name in names:
+        assert html_escape(name, quote=False) in dom, name
+
+
+def _dump_dom(page: Path, profile: Path) -> str:
+    command = [*_chromium(profile), "--dump-dom", page.resolve().as_uri()]
+    result = subprocess.run(command, capture_output=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr.decode(errors="replace")[-2000:]
+    return result.stdout.decode("utf-8")
