@@ -112,10 +112,6 @@ def test_validate_prints_and_logs_no_name(
 
 # --- CSV and XLSX returns ----------------------------------------------------------------
 
-IO_DIFF = pytest.mark.xfail(
-    strict=True, reason="needs the io/csvfile.py and io/tabular.py redaction (lead applies)"
-)
-
 
 def _csv_rows(registry: Registry) -> list[list[str]]:
     data = clean_return_data(registry)
@@ -151,9 +147,9 @@ def _name_in_the_field_column(rows: list[list[str]]) -> None:
     "change",
     [
         _name_too_long,
-        pytest.param(_name_in_the_date, marks=IO_DIFF),
-        pytest.param(_name_in_the_reference_column, marks=IO_DIFF),
-        pytest.param(_name_in_the_field_column, marks=IO_DIFF),
+        _name_in_the_date,
+        _name_in_the_reference_column,
+        _name_in_the_field_column,
     ],
 )
 def test_a_csv_sign_off_in_the_wrong_place_is_refused_without_the_name(
@@ -168,7 +164,6 @@ def test_a_csv_sign_off_in_the_wrong_place_is_refused_without_the_name(
     _assert_redacted(_problems(path, registry))
 
 
-@IO_DIFF
 def test_an_xlsx_sign_off_date_holding_the_name_is_refused_without_it(
     registry: Registry, tmp_path: Path
 ) -> None:

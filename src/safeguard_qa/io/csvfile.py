@@ -38,6 +38,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -55,6 +56,7 @@ from safeguard_qa.io.layout import (
 )
 from safeguard_qa.io.tabular import Cell, Row, Table
 from safeguard_qa.loaders.files import Limits, read_text
+from safeguard_qa.loaders.messages import is_personal, withheld
 from safeguard_qa.models.returns import Response
 from safeguard_qa.report.safe import neutralise
 
@@ -276,8 +278,11 @@ class _CsvReader:
                 f"expected one of {', '.join(_RECORDS)}; found {values.get('record', '')!r}",
             )
 
-    def _cells(self, kind: str, values: dict[str, str], line: int) -> dict[str, Cell]:
-        """The non-blank cells a record uses, by model field; a problem for any other."""
+    def _cells(
+        self, kind: str, values: dict[str, str], line: int, *, personal: bool = False
+    ) -> dict[str, Cell]:
+        """The non-blank cells a record uses, by model field; a problem for any other (its
+        value withheld when the row is personal data, such as the signer's name)."""
         used = _USED[kind]
         found: dict[str, Cell] = {}
         for column, raw in values.items():
@@ -286,22 +291,28 @@ class _CsvReader:
                 continue
             place = f"line {line}, column {column}"
             if column not in used:
-                self.problem(place, f"a {kind} row leaves this column blank; found {raw!r}")
+                shown = withheld(raw) if personal else repr(raw)
+                self.problem(place, f"a {kind} row leaves this column blank; found {shown}")
             else:
                 found[used[column]] = Cell(value, place)
         return found
 
     def _detail(self, values: dict[str, str], line: int) -> None:
-        cells = self._cells("return", values, line)
+        personal = is_personal(values.get("field", "").strip().casefold())
+        cells = self._cells("return", values, line, personal=personal)
         field = cells.pop("field", None)
         if field is None:
             self.problem(f"line {line}, column field", "expected the name of a return detail")
             return
         key = str(field.value).strip().casefold()
         if key not in RETURN_FIELD_BY_KEY:
+            # a detail's name is a short key; anything else (a name typed in the wrong
+            # column) may be personal data, so it is described, not shown
+            name = str(field.value)
+            shown = repr(name) if _DETAIL_NAME.fullmatch(name.strip()) else withheld(name)
             self.problem(
                 field.place,
-                f"unknown detail {field.value!r}; expected one of "
+                f"unknown detail {shown}; expected one of "
                 f"{', '.join(RETURN_FIELD_BY_KEY)}{_close(key, list(RETURN_FIELD_BY_KEY))}",
             )
         elif key in self.detail_lines:
@@ -314,6 +325,9 @@ class _CsvReader:
                 self.table.details[key] = cells["text"]
             else:
                 self.table.blank_places[key] = f"line {line}, column text"
+
+
+_DETAIL_NAME = re.compile(r"[A-Za-z0-9_.\-]{1,40}")
 
 
 def _close(name: str, choices: Sequence[str]) -> str:

@@ -31,7 +31,7 @@ from safeguard_qa.io.layout import (
     RecordKind,
 )
 from safeguard_qa.loaders.files import Limits
-from safeguard_qa.loaders.messages import problems_from_validation
+from safeguard_qa.loaders.messages import is_personal, problems_from_validation, without_value
 from safeguard_qa.models.framework import Framework
 from safeguard_qa.models.returns import Return
 from safeguard_qa.models.scale import NA, Scale
@@ -137,7 +137,10 @@ class _Builder:
         try:
             return convert(cell.value, spec.kind)
         except ValueError as exc:
-            self.problem(cell.place, str(exc))
+            message = str(exc)
+            if is_personal(loc):  # e.g. the signer's name typed into the sign-off date
+                message = without_value(message, cell.value)
+            self.problem(cell.place, message)
             return None
 
     def build(self) -> dict[str, Any]:
