@@ -35,7 +35,14 @@ from safeguard_qa.analysis.partnership import (
     PartnershipReport,
     settled,
 )
-from safeguard_qa.io.workbook import HEADER_FILL, TOP, WRAP
+from safeguard_qa.io.workbook import (
+    DATE_FORMAT,
+    FIRST_EXCEL_DATE,
+    HEADER_FILL,
+    TOP,
+    WRAP,
+    escape_text,
+)
 from safeguard_qa.models.results import Ratings
 from safeguard_qa.models.scale import RAG
 from safeguard_qa.report.base import RenderOptions
@@ -47,7 +54,8 @@ from safeguard_qa.report.pack_csv import (
     theme_rows,
     trend_rows,
 )
-from safeguard_qa.report.xlsxout import BOLD, EPOCH, RAG_FILLS, _saved, _set_value
+from safeguard_qa.report.safe import printable, runs_as_formula
+from safeguard_qa.report.xlsxout import BOLD, EPOCH, RAG_FILLS, _saved
 
 Column = tuple[str, str, int]
 """(key in the row, header, width in characters)."""
@@ -115,6 +123,8 @@ AS_WORDS = frozenset({"status", "direction", "theme_kind", "severity"})
 SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
 """Characters Excel refuses in a sheet name."""
 MAX_SHEET_NAME = 31
+CELL_WHITESPACE = "\t\n\r"
+"""Control characters a cell keeps (multi-line evidence needs them)."""
 LINE_HEIGHT = 15.0
 MAX_ROW_HEIGHT = 409.0
 
@@ -182,7 +192,7 @@ class _Sheet:
 
     def cell(self, value: object, *, wrap: bool = False, fill: RAG | None = None) -> Cell:
         cell = WriteOnlyCell(self.ws)
-        _set_value(cell, value)
+        put(cell, value)
         cell.alignment = WRAP if wrap else TOP
         rag = fill if fill is not None else value if isinstance(value, RAG) else None
         if rag is not None:
@@ -211,6 +221,31 @@ class _Sheet:
     def filter(self) -> None:
         last = get_column_letter(len(self.columns))
         self.ws.auto_filter.ref = f"A1:{last}{max(self.rows, 2)}"
+
+
+def put(cell: Cell, value: object) -> None:
+    """``value`` into ``cell`` as the evaluation workbook writes it: RAG and yes/no as words,
+    dates as dates, text always as text (never a formula), with the quote prefix where a
+    spreadsheet would take it for a formula if typed in, and control characters shown as
+    symbols."""
+    if isinstance(value, RAG):
+        value = rag_label(value)
+    elif isinstance(value, bool):
+        value = "yes" if value else "no"
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        if value >= FIRST_EXCEL_DATE:
+            cell.value = value
+            cell.number_format = DATE_FORMAT
+            return
+        value = value.isoformat()
+    if isinstance(value, int | float) or value is None:
+        cell.value = value
+        return
+    text = printable(str(value), keep=CELL_WHITESPACE)
+    cell.value = escape_text(text)
+    cell.data_type = "s"  # openpyxl makes "=..." a formula; text from a return never is
+    if runs_as_formula(text):
+        cell.quotePrefix = True
 
 
 def _shown(key: str, value: object) -> object:
