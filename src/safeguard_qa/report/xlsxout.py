@@ -29,6 +29,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.writer.excel import ExcelWriter
@@ -144,6 +145,7 @@ class _Sheet:
             self.ws.column_dimensions[get_column_letter(number)].width = width
         self.ws.freeze_panes = "C2"  # column widths and panes must be set before the first row
         self.count = 0
+        self.styles: dict[tuple[bool, RAG | None, str], StyleArray] = {}
         self._write([self._header(column) for column in columns], [])
 
     def _header(self, column: str) -> Cell:
@@ -160,12 +162,30 @@ class _Sheet:
         self.count += 1
 
     def _cell(self, column: str, value: object) -> Cell:
-        cell = WriteOnlyCell(self.ws)
-        _set_value(cell, value)
-        cell.alignment = WRAP if column in WIDE else TOP
-        if isinstance(value, RAG):
-            cell.fill = RAG_FILLS[value]
+        shown, kind = cell_value(value)
+        key = (column in WIDE, value if isinstance(value, RAG) else None, kind)
+        style = self.styles.get(key) or self._style(key)
+        cell = Cell(self.ws, row=1, column=1, style_array=style)
+        cell.value = shown
+        if kind != "plain" and kind != "date":
+            cell.data_type = "s"  # openpyxl makes "=..." a formula; text from a return never is
         return cell
+
+    def _style(self, key: tuple[bool, RAG | None, str]) -> StyleArray:
+        """The style of a kind of cell, made once: setting a style on each of a million
+        cells would cost more than writing them."""
+        wide, rag, kind = key
+        cell = WriteOnlyCell(self.ws)
+        cell.alignment = WRAP if wide else TOP
+        if rag is not None:
+            cell.fill = RAG_FILLS[rag]
+        if kind == "date":
+            cell.number_format = DATE_FORMAT
+        elif kind == "quoted":
+            cell.quotePrefix = True  # Excel's hidden apostrophe: editing keeps it text
+        style: StyleArray = cast(Any, cell)._style  # the style's indexes (stubs omit it)
+        self.styles[key] = style
+        return style
 
     def _write(self, cells: list[Cell], values: list[object]) -> None:
         row = self.count + 1
@@ -180,8 +200,10 @@ class _Sheet:
         self.ws.auto_filter.ref = f"A1:{last}{max(self.count + 1, 2)}"
 
 
-def _set_value(cell: Cell, value: object) -> None:
-    """As :func:`safeguard_qa.io.workbook.put` writes a value, for a write-only cell."""
+def cell_value(value: object) -> tuple[str | int | float | dt.date | None, str]:
+    """What a cell holds for ``value``, as :func:`safeguard_qa.io.workbook.put` writes it,
+    and its kind: ``plain`` (a number or nothing), ``date``, ``text``, or ``quoted`` (text a
+    spreadsheet would take for a formula if it were typed in)."""
     if isinstance(value, RAG):
         value = value.value.capitalize()
     elif isinstance(value, bool):
@@ -190,20 +212,12 @@ def _set_value(cell: Cell, value: object) -> None:
         value = repr(value)  # Excel keeps 15 digits; text keeps them all
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         if value >= FIRST_EXCEL_DATE:
-            cell.value = value
-            cell.number_format = DATE_FORMAT
-            return
+            return value, "date"
         value = value.isoformat()
-    if isinstance(value, str):
-        text = printable(value, keep=CELL_WHITESPACE)
-        cell.value = escape_text(text)
-        cell.data_type = "s"  # openpyxl makes "=..." a formula; text from a return never is
-        if runs_as_formula(text):
-            cell.quotePrefix = True
-    elif isinstance(value, int | float) or value is None:
-        cell.value = value
-    else:
-        _set_value(cell, str(value))
+    if isinstance(value, int | float) or value is None:
+        return value, "plain"
+    text = printable(str(value), keep=CELL_WHITESPACE)
+    return escape_text(text), "quoted" if runs_as_formula(text) else "text"
 
 
 def _excel_exact(value: float) -> bool:
