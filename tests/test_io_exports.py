@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
+import weakref
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -227,9 +230,7 @@ def test_xlsx_export_has_its_sheets_and_keeps_formulas_as_text(
     assert wb["Flags"].max_row == 1 + sum(len(ev.flags) for ev in evaluations)
 
 
-def test_xlsx_streams_the_same_bytes_and_keeps_no_evaluation(
-    registry: Registry, evaluations: list[Evaluation]
-) -> None:
+def test_xlsx_streams_the_same_bytes(registry: Registry, evaluations: list[Evaluation]) -> None:
     renderer = registry.renderers["xlsx"]
     assert renderer.stream is not None
     chunks = list(renderer.stream(iter(evaluations), len(evaluations), RenderOptions()))
@@ -250,6 +251,33 @@ def test_xlsx_keeps_long_numbers_exact_and_old_dates_as_text(
     assert period.number_format == "d mmm yyyy"
     assert summary.freeze_panes == "C2"
     assert summary.auto_filter.ref == f"A1:K{1 + len(evaluations)}"
+
+
+# --- memory ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["json", "table", "csv", "markdown", "junit", "xlsx"])
+def test_every_format_lets_go_of_each_evaluation_once_written(
+    registry: Registry, evaluations: list[Evaluation], fmt: str
+) -> None:
+    """Memory stays flat in the number of returns only if no renderer keeps what it was
+    given: by the time the fourth evaluation is asked for, the first two must be gone."""
+    alive: list[weakref.ref[Evaluation]] = []
+
+    def fresh() -> Iterator[Evaluation]:
+        for number in range(6):
+            gc.collect()
+            assert all(ref() is None for ref in alive[: max(0, number - 1)]), number
+            ev = evaluations[number % 2].model_copy(deep=True)
+            alive.append(weakref.ref(ev))
+            yield ev
+            del ev
+
+    renderer = registry.renderers[fmt]
+    assert renderer.stream is not None
+    for _ in renderer.stream(fresh(), 6, RenderOptions()):
+        pass
+    assert len(alive) == 6
 
 
 # --- CLI -------------------------------------------------------------------------------
