@@ -15,12 +15,19 @@ decision), write the golden files again from the repository root and review thei
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
+from safeguard_qa import hookimpl
+from safeguard_qa.engine import Engine, fingerprint
+from safeguard_qa.models.policy import Policy, Severity
 from safeguard_qa.models.results import Evaluation
-from safeguard_qa.plugins import Registry
+from safeguard_qa.plugins import Registry, load_registry
+from safeguard_qa.rules.base import Finding, ReturnContext, Rule
+from tests.factories import build
 from tests.regen_engine_golden import cases, golden_path, read_golden, render
 
 Cases = dict[str, Callable[[], list[Evaluation]]]
@@ -80,3 +87,57 @@ def test_the_cases_exercise_what_the_engine_does(golden_cases: Cases) -> None:
 
     for rule in BUILT_IN_RULES:
         assert f'"rule": "{rule.id}"' in text, rule.id
+
+
+def _models(ev: Evaluation) -> list[BaseModel]:
+    found: list[BaseModel] = [ev, ev.agency, ev.framework, ev.overall]
+    found += [*ev.standards, *ev.criteria, *ev.flags, *(ev.overall_basis or ())]
+    for standard in ev.standards:
+        found += standard.basis or ()
+    return found
+
+
+def test_results_are_the_models_validation_would_build(golden_cases: Cases) -> None:
+    """The engine builds its results without validating them again: each must equal, in
+    value, JSON (field order included) and fields set, the model validated from the same
+    fields, so pydantic's serialiser, copies and equality treat them alike."""
+    seen: set[type[BaseModel]] = set()
+    for ev in golden_cases["example-2025-weighted_score-weighted_score"]():
+        for model in _models(ev):
+            given = {name: getattr(model, name) for name in model.model_fields_set}
+            validated = type(model)(**given)
+            assert model == validated
+            assert model.model_fields_set == validated.model_fields_set
+            assert model.model_dump_json() == validated.model_dump_json()
+            assert list(model.__dict__) == list(type(model).model_fields)
+            seen.add(type(model))
+    assert {type(m).__name__ for m in _models(ev)} <= {t.__name__ for t in seen}
+    assert len(seen) == 8  # Evaluation, refs, ratings, standard, criterion, flag, basis
+
+
+class _Loose(Rule):
+    """A plugin's rule giving a list for evidence and a severity as text."""
+
+    id = "loose"
+    title = "Loose types"
+    severity = Severity.LOW
+    question = "?"
+
+    def check(self, ctx: ReturnContext, params: Any) -> Iterator[Finding]:
+        yield Finding("list evidence", evidence=["a", "b"], severity="high")  # type: ignore[arg-type]
+
+
+class _LoosePlugin:
+    @staticmethod
+    @hookimpl
+    def register_rules(register: Any) -> None:
+        register(_Loose())
+
+
+def test_findings_of_other_types_are_validated_into_flags(clean_data: Any) -> None:
+    registry = load_registry(entry_points=False, extra=[("loose-plugin", _LoosePlugin)])
+    policy = Policy(only_rules=("loose",))
+    (flag,) = Engine(registry, policy).evaluate(build(clean_data())).flags
+    assert flag.evidence == ("a", "b")
+    assert flag.severity is Severity.HIGH
+    assert flag.fingerprint == fingerprint("loose", build(clean_data()), None, "")
