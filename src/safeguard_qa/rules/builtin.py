@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from safeguard_qa.engine.rollup import POINTS
 from safeguard_qa.models.policy import Severity
 from safeguard_qa.models.returns import Action, EvidenceItem
-from safeguard_qa.models.scale import RAG
+from safeguard_qa.models.scale import RAG, Scale
 from safeguard_qa.rules.base import CriterionView, Finding, NoParams, ReturnContext, Rule
 from safeguard_qa.validation import unmet_requirement
 
@@ -124,7 +124,7 @@ class EvidenceStale(Rule):
     def check(self, ctx: ReturnContext, params: StaleParams) -> Iterator[Finding]:
         cutoff = ctx.as_of - timedelta(days=params.max_age_days)
         for view in ctx.items:
-            if view.response is None:
+            if view.response is None or not view.response.evidence:
                 continue
             dated = [(item, item.date) for item in view.response.evidence if item.date is not None]
             newest = max((day for _, day in dated), default=None)
@@ -165,8 +165,8 @@ class ActionOverdue(Rule):
         for view in ctx.items:
             if view.response is None:
                 continue
-            keys = action_keys(view.response.actions)
-            for number, action in enumerate(view.response.actions, 1):
+            actions = view.response.actions
+            for number, action in enumerate(actions, 1):
                 if _open(action) and action.due is not None and action.due < ctx.as_of:
                     days = (ctx.as_of - action.due).days
                     yield Finding(
@@ -174,7 +174,7 @@ class ActionOverdue(Rule):
                         f"{action.status.replace('_', ' ')}",
                         view.criterion.id,
                         evidence=(action.description,),
-                        key=keys[number - 1],
+                        key=action_keys(actions)[number - 1],
                         severity=Severity.HIGH if days > 180 else None,
                     )
 
@@ -189,8 +189,8 @@ class ActionIncomplete(Rule):
         for view in ctx.items:
             if view.response is None:
                 continue
-            keys = action_keys(view.response.actions)
-            for number, action in enumerate(view.response.actions, 1):
+            actions = view.response.actions
+            for number, action in enumerate(actions, 1):
                 missing = [
                     name
                     for name, absent in (
@@ -204,7 +204,7 @@ class ActionIncomplete(Rule):
                         f"action {number} has no {' and no '.join(missing)}",
                         view.criterion.id,
                         evidence=(action.description,),
-                        key=keys[number - 1],
+                        key=action_keys(actions)[number - 1],
                     )
 
 
@@ -313,12 +313,35 @@ class RequirementMissing(Rule):
     question = "What is the explanation, and what will be done, by whom and by when?"
 
     def check(self, ctx: ReturnContext, params: NoParams) -> Iterator[Finding]:
+        required = ctx.framework.required_at_or_below
         for view in ctx.items:
-            if view.response is None:
+            response, scale = view.response, view.scale
+            if response is None or scale is None or response.rating is None:
                 continue
-            missing = unmet_requirement(ctx.framework, view.criterion, view.scale, view.response)
+            requirement = view.criterion.required_at_or_below or required
+            if requirement is None or _above(scale, response.rating, requirement.level):
+                continue
+            missing = unmet_requirement(ctx.framework, view.criterion, scale, response)
             if missing:
                 yield Finding("; ".join(missing), view.criterion.id)
+
+
+_RANKS: dict[int, tuple[Scale, dict[str, int]]] = {}
+
+
+def _above(scale: Scale, rating: str, threshold: str) -> bool:
+    """Whether ``rating`` is ranked above ``threshold`` on ``scale`` (both ranked levels):
+    then no requirement applies. Ranks are looked up by id, once per scale, rather than
+    by comparing levels; anything else is left to :func:`unmet_requirement`."""
+    known = _RANKS.get(id(scale))
+    if known is None or known[0] is not scale:
+        if len(_RANKS) > 256:
+            _RANKS.clear()  # scales of registries no longer used
+        ranks = {level.id.casefold(): rank for rank, level in enumerate(scale.ordered)}
+        known = _RANKS[id(scale)] = (scale, ranks)
+    ranks = known[1]
+    own, limit = ranks.get(rating.casefold()), ranks.get(threshold.casefold())
+    return own is not None and limit is not None and own > limit
 
 
 # --- sign-off and timeliness ---------------------------------------------------------
@@ -497,13 +520,12 @@ class PeerOutlier(Rule):
     def check(self, ctx: ReturnContext, params: PeerParams) -> Iterator[Finding]:
         if ctx.peers is None:
             return
+        group = _peer_group(ctx, params)
         for view in ctx.items:
             if view.self_rag is None:
                 continue
             own = POINTS[view.self_rag]
-            count, median = ctx.peers.others(
-                ctx.ret.framework, view.criterion.id, own, **_peer_group(ctx, params)
-            )
+            count, median = ctx.peers.others(ctx.ret.framework, view.criterion.id, own, **group)
             if median is None or count < params.min_peers:
                 continue
             gap = own - median
