@@ -5,6 +5,7 @@
 - :class:`RollupStrategy`, :class:`Part`, :data:`POINTS`: roll-ups and the RAG points scores
   are made of.
 - :class:`Renderer`, :class:`RenderOptions`: output formats.
+- :class:`Command`: a command a plugin adds to the CLI.
 
 ``hookspecs`` names these types; nothing here imports the engine, the loaders or the
 renderers, so a plugin importing the contract imports nothing else.
@@ -296,3 +297,20 @@ def lazy(module: str, name: str) -> Callable[..., Any]:
     call.__name__ = name
     call.__qualname__ = f"{module}.{name}"
     return call
+
+
+# --- commands ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A command a plugin adds to ``safeguard-qa``. ``add_parser(commands)`` is called with
+    the CLI's command set and adds one command named ``name`` with
+    ``commands.add_parser(name, help=..., description=...)`` (which gives it the options of
+    every command); the parser's ``func`` default takes the parsed arguments and returns
+    the exit code. Plugin commands are looked up only when the command asked for is not a
+    built-in one, so they cost nothing otherwise."""
+
+    name: str
+    help: str
+    add_parser: Callable[[Any], None]

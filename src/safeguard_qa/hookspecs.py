@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from safeguard_qa.contract import Renderer, RollupStrategy, Rule
+    from safeguard_qa.contract import Command, Renderer, RollupStrategy, Rule
     from safeguard_qa.models.framework import Framework
     from safeguard_qa.models.scale import Scale
 
@@ -50,3 +50,9 @@ def register_rules(register: Callable[[Rule], None]) -> None:
 @hookspec
 def register_renderers(register: Callable[[Renderer], None]) -> None:
     """Register output formats (``safeguard_qa.contract.Renderer``) for ``--format``."""
+
+
+@hookspec
+def register_commands(register: Callable[[Command], None]) -> None:
+    """Register commands (``safeguard_qa.contract.Command``) for the ``safeguard-qa`` CLI.
+    A name taken by a built-in command or by another plugin is an error."""

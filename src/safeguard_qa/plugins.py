@@ -51,7 +51,7 @@ DEFAULT_PLUGINS = (
     "safeguard_qa.default_plugins.pack",
 )
 
-Kind = Literal["scales", "frameworks", "rollups", "rules", "renderers"]
+Kind = Literal["scales", "frameworks", "rollups", "rules", "renderers", "commands"]
 T = TypeVar("T")
 
 
@@ -235,11 +235,12 @@ class Registry:
         """Framework files that failed to load, by file: listed, and raised when asked for."""
         self._loaded: dict[int, Framework] = {}
         self._peeked: dict[int, str | None] = {}
-        from safeguard_qa.contract import Renderer, RollupStrategy, Rule
+        from safeguard_qa.contract import Command, Renderer, RollupStrategy, Rule
 
         self.rollups: dict[str, RollupStrategy] = self._collect(pm, "rollups", lambda r: r.name)
         self.rules: dict[str, Rule] = self._collect(pm, "rules", lambda r: r.id)
         self.renderers: dict[str, Renderer] = self._collect(pm, "renderers", lambda r: r.name)
+        self.commands: dict[str, Command] = self._collect(pm, "commands", lambda c: c.name)
 
     def _registered(
         self, pm: pluggy.PluginManager, kind: Kind, key: Callable[[Any], str]

@@ -44,3 +44,22 @@ def test_undated_evidence_is_flagged_and_dated_is_not(registry: Registry) -> Non
     assert (flag.criterion, flag.caps) == ("NL-1.1", RAG.GREEN)
     dated = [{"description": "Exploitation training register", "date": "2025-01-10"}]
     assert engine.evaluate(_return(dated)).flags == ()
+
+
+def test_the_checklist_command_runs_from_the_cli(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The plugin's command, found through the register_commands hook."""
+    from safeguard_qa.cli import main
+
+    folder = tmp_path / "plugins"
+    folder.mkdir()
+    (folder / "northshire_here.py").write_text(
+        "from safeguard_qa_northshire import register_commands  # noqa: F401\n",
+        encoding="utf-8",
+    )
+    code = main(["--no-entry-points", "--plugins-dir", str(folder), "northshire-checklist"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.startswith("# Northshire local safeguarding priorities")
+    assert "- [ ] **NL-1.1**" in out

@@ -22,9 +22,12 @@ import traceback
 from collections.abc import Sequence
 from enum import IntEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from safeguard_qa.errors import InputError, RuleError, SafeguardQAError
+from safeguard_qa.errors import InputError, PluginError, RuleError, SafeguardQAError
+
+if TYPE_CHECKING:
+    from safeguard_qa.contract import Command
 
 log = logging.getLogger("safeguard_qa.cli")
 
@@ -65,7 +68,8 @@ Examples:
   safeguard-qa COMMAND --help     # what a command does, its options and an example"""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(plugin_commands: Sequence[Command] = ()) -> argparse.ArgumentParser:
+    """The parser of every built-in command, and of ``plugin_commands``."""
     from safeguard_qa.cli import commands
 
     parser = argparse.ArgumentParser(
@@ -85,7 +89,30 @@ def build_parser() -> argparse.ArgumentParser:
     commands_ = Commands(sub, common)
     for module in commands.MODULES:
         module.add_parser(commands_)
+    built_in = set(sub.choices)
+    for command in plugin_commands:
+        if command.name in built_in:
+            raise PluginError(f"command {command.name!r} is a built-in command")
+        command.add_parser(commands_)
+        if command.name not in sub.choices:
+            raise PluginError(f"command {command.name!r} did not add a command of its name")
     return parser
+
+
+def plugin_commands(argv: Sequence[str]) -> list[Command]:
+    """The plugins' commands, when the command asked for is not a built-in one: only then
+    are plugins loaded before parsing (built-in commands start without them)."""
+    pre = argparse.ArgumentParser(add_help=False)
+    add_global_options(pre, after_command=False)
+    pre.add_argument("--version", action="store_true")
+    pre.add_argument("rest", nargs=argparse.REMAINDER)
+    known, _ = pre.parse_known_args(argv)
+    wanted = next((a for a in known.rest if not a.startswith("-")), None)
+    if wanted is None or wanted in BUILT_IN_COMMANDS:
+        return []
+    from safeguard_qa.cli.common import registry_from
+
+    return list(registry_from(known).commands.values())
 
 
 def add_global_options(parser: argparse.ArgumentParser, *, after_command: bool) -> None:
@@ -223,8 +250,20 @@ def install_signal_handlers() -> None:
             signal.signal(getattr(signal, name), _terminate)
 
 
+BUILT_IN_COMMANDS = frozenset(
+    {"standards", "validate", "evaluate", "plugins", "schema", "rules", "template"}
+    | {"partnership", "audit"}
+)
+"""The built-in command names (a test keeps them equal to the parser's)."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        parser = build_parser(plugin_commands(argv))
+    except SafeguardQAError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return ExitCode.BAD_INPUT
     args = merge_global_options(parser.parse_args(argv))
     configure_logging(verbose=args.verbose)
     tolerate_narrow_stdout()

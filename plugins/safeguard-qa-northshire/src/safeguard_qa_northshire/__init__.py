@@ -6,13 +6,15 @@ package and found through the ``safeguard_qa`` entry-point group.
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from safeguard_qa import Finding, ReturnContext, Rule, Severity, hookimpl
+from safeguard_qa.contract import Command
 from safeguard_qa.models import RAG, Framework
 
 LOCAL_STANDARD = Path(__file__).with_name("northshire-local.yaml")
@@ -57,3 +59,38 @@ def register_frameworks(register: Callable[[Framework | Path], None]) -> None:
 @hookimpl
 def register_rules(register: Callable[[Rule], None]) -> None:
     register(UndatedEvidence())
+
+
+def checklist(framework: Framework) -> str:
+    """The local standard as a Markdown checklist agencies prepare their evidence from."""
+    lines = [f"# {framework.title}", ""]
+    for standard in framework.standards:
+        lines += [f"## {standard.id} {standard.title}", ""]
+        for criterion in standard.criteria:
+            lines.append(f"- [ ] **{criterion.id}** {criterion.text.strip()}")
+            lines += [f"  - evidence: {prompt}" for prompt in criterion.evidence_prompts]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _add_checklist(commands: Any) -> None:
+    parser = commands.add_parser(
+        "northshire-checklist",
+        help="the Northshire local standard as a checklist for agencies",
+        description="Print Northshire's local safeguarding priorities as a Markdown checklist,\n"
+        "with the evidence prompts agencies prepare before the challenge event.",
+        epilog="Example:\n  safeguard-qa northshire-checklist > checklist.md",
+    )
+    parser.set_defaults(func=_run_checklist)
+
+
+def _run_checklist(args: argparse.Namespace) -> int:
+    from safeguard_qa.loaders import load_framework
+
+    print(checklist(load_framework(LOCAL_STANDARD)))
+    return 0
+
+
+@hookimpl
+def register_commands(register: Callable[[Command], None]) -> None:
+    register(Command("northshire-checklist", "the local standard as a checklist", _add_checklist))
