@@ -94,7 +94,7 @@ def runs_in_a_spreadsheet(cell: str) -> bool:
 
 
 def _return_data(texts: dict[str, str]) -> dict[str, Any]:
-    data = clean_return_data(REGISTRY, "s11-wt2023", agency_id="police-a", statutory=False)
+    data = clean_return_data(REGISTRY, "s11-wt2023", agency_id="police-a")
     data["agency"]["name"] = texts["agency_name"]
     data["sign_off"] = {"name": SIGNER, "role": texts["role"], "date": "2025-05-10"}
     stale = {"description": texts["evidence"], "reference": texts["reference"]}
@@ -105,7 +105,9 @@ def _return_data(texts: dict[str, str]) -> dict[str, Any]:
             "responses": {
                 "S11-1.1": {"evidence": [{**stale, "date": "2015-01-01"}]},  # evidence-stale
                 "S11-1.2": {"actions": [late]},  # action-overdue quotes the action
-                "S11-1.3": {"rating": "na", "commentary": texts["commentary"]},  # na-statutory
+                # N/A on a statutory yes/no item from an agency with the duty: na-statutory
+                # quotes the commentary
+                "S11-2.2": {"rating": "na", "commentary": texts["commentary"]},
                 "S11-1.4": {"commentary": texts["commentary"]},
             }
         },
