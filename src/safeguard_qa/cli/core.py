@@ -261,9 +261,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                 started = time.perf_counter()
             if framework is not None:
                 check_framework(ev, framework, path)
-            failing += sum(
-                1 for f in ev.flags if f.status != "dismissed" and f.severity.rank >= fail_on.rank
-            )
+            failing += sum(1 for f in ev.flags if f.fails(fail_on))
             written += 1
             yield ev
         log.info(

@@ -39,6 +39,11 @@ class Flag(Model):
     status: FlagStatus = "open"
     reason: str | None = None
 
+    def fails(self, fail_on: Severity) -> bool:
+        """Whether the flag fails a run with ``--fail-on fail_on``: not dismissed, and at or
+        above that severity (the one test the exit code and the JUnit export share)."""
+        return self.status != "dismissed" and self.severity.rank >= fail_on.rank
+
 
 class Ratings(Model):
     """Self (as the agency rated), assured (what the evidence supports) and moderated (panel)."""
