@@ -262,7 +262,6 @@ def test_no_plugin_is_loaded_from_the_working_folder(
 # --- problems with codes, and settings apart from input ------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="pending the loaders/messages.py diff; then unmark")
 def test_validation_problems_carry_location_criterion_field_and_code(registry: Registry) -> None:
     upload = (
         b"framework: s11-wt2023\nframework_version: '2025.1'\n"

@@ -110,12 +110,73 @@ def _problem(file: str, error: ErrorDetails, raw: Any, model: type[BaseModel] | 
     loc = error["loc"]
     if not is_personal(loc):
         place, node = describe_location(loc, raw)
-        return Problem(file, place, _message(error, loc, node, model))
+        message = _message(error, loc, node, model)
+        return Problem(file, place, message, **_as_data(error, loc, raw), found=error.get("input"))
     # a key under sign_off that is not one of its fields may itself be a name
     loc = tuple(_known_key(part, raw) for part in loc)
     place, node = describe_location(loc, raw)
     message = without_value(_message({**error, "loc": loc}, loc, node, model), error.get("input"))
-    return Problem(file, place, message)
+    return Problem(file, place, message, **_as_data(error, loc, raw))  # the value is not kept
+
+
+_CODES = {
+    "extra_forbidden": "unknown-field",
+    "missing": "missing-field",
+    "too_short": "too-few-items",
+    "too_long": "too-many-items",
+    "string_too_long": "text-too-long",
+    "string_too_short": "text-too-short",
+    "literal_error": "not-an-allowed-value",
+    "enum": "not-an-allowed-value",
+    "union_tag_invalid": "unknown-type",
+    "union_tag_not_found": "missing-type",
+    "value_error": "invalid-value",
+    "assertion_error": "invalid-value",
+}
+
+
+def error_code(kind: str) -> str:
+    """The stable code of a pydantic error type (documented in the README's table)."""
+    if kind in _CODES:
+        return _CODES[kind]
+    if kind.startswith(("date_", "datetime_")):
+        return "not-a-date"
+    if kind.startswith("bool_"):
+        return "not-true-or-false"
+    if kind.startswith(("greater_than", "less_than", "multiple_of")):
+        return "out-of-range"
+    if kind.endswith(("_type", "_parsing")):
+        return "wrong-type"
+    return "invalid-value"
+
+
+def _as_data(error: ErrorDetails, loc: tuple[int | str, ...], raw: Any) -> dict[str, Any]:
+    """The machine-readable fields of a problem: the keys into the input (pydantic's own
+    union tags and validator names left out), the criterion concerned, the field, a code."""
+    keys: list[int | str] = []
+    criterion: str | None = None
+    node, previous_key = raw, ""
+    for element in loc:
+        if isinstance(element, int) and isinstance(node, list) and 0 <= element < len(node):
+            if previous_key in ("responses", "criteria"):
+                criterion = _item_id(node[element]) or None
+            node = node[element]
+        elif isinstance(element, str) and isinstance(node, dict) and element not in node:
+            if node.get("type") == element or _is_internal(element):
+                continue  # added by pydantic, not a key of the input
+            node = None
+        elif isinstance(element, str) and isinstance(node, dict):
+            node, previous_key = node[element], element
+        elif isinstance(element, str) and _is_internal(element):
+            continue
+        keys.append(element)
+    names = [key for key in keys if isinstance(key, str)]
+    return {
+        "location": tuple(keys),
+        "criterion": criterion,
+        "field": names[-1] if names else None,
+        "code": error_code(error["type"]),
+    }
 
 
 def _known_key(part: int | str, raw: Any) -> int | str:
