@@ -282,7 +282,6 @@ def test_validation_problems_carry_location_criterion_field_and_code(registry: R
     assert "soon" not in date.redacted().message
 
 
-@pytest.mark.xfail(strict=True, reason="pending the loaders/files.py diff; then unmark")
 def test_a_bad_limit_in_the_environment_is_a_configuration_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -295,7 +294,6 @@ def test_a_bad_limit_in_the_environment_is_a_configuration_error(
     )
 
 
-@pytest.mark.xfail(strict=True, reason="pending the engine/engine.py diff; then unmark")
 def test_a_policy_built_in_code_is_a_configuration_error(registry: Registry) -> None:
     policy = Policy.model_validate({"rules": {"no-such-rule": {"enabled": False}}})
     with pytest.raises(ConfigurationError, match="policy: rules › no-such-rule: unknown rule"):

@@ -9,7 +9,13 @@ import pytest
 from safeguard_qa import hookimpl
 from safeguard_qa.engine import Engine, band
 from safeguard_qa.engine.rollup import POINTS
-from safeguard_qa.errors import OutcomesError, PolicyError, ReturnError, RuleError
+from safeguard_qa.errors import (
+    ConfigurationError,
+    OutcomesError,
+    PolicyError,
+    ReturnError,
+    RuleError,
+)
 from safeguard_qa.models.outcomes import Outcomes
 from safeguard_qa.models.policy import Bands, Policy, Rollup, Severity
 from safeguard_qa.models.scale import RAG
@@ -282,7 +288,9 @@ def test_bad_rule_params_name_the_place(registry: Registry) -> None:
 def test_an_empty_rule_set_is_an_error_not_a_green_run(registry: Registry) -> None:
     policy = Policy(rules={rule_id: {"enabled": False} for rule_id in registry.rules})  # type: ignore[misc]
     with pytest.raises(PolicyError, match="no rule is enabled"):
-        Engine(registry, policy)
+        Engine(registry, policy, policy_file="policy.yaml")
+    with pytest.raises(ConfigurationError, match="no rule is enabled"):
+        Engine(registry, policy)  # built in code: the program's setting, not an input file
 
 
 class _Boom(Rule):

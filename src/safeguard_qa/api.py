@@ -9,24 +9,31 @@ return's problems as data instead of raising. Every function that takes a path t
 
 from __future__ import annotations
 
-import dataclasses
 import os
-import tempfile
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import Any, BinaryIO
 
 from safeguard_qa.engine.engine import Engine
-from safeguard_qa.errors import ConfigurationError, InputError, Problem, ReturnError
-from safeguard_qa.loaders.files import Limits
-from safeguard_qa.loaders.framework import load_framework
-from safeguard_qa.loaders.policy import load_outcomes, load_policy
+from safeguard_qa.errors import (
+    ConfigurationError,
+    FrameworkError,
+    InputError,
+    OutcomesError,
+    PolicyError,
+    Problem,
+    ReturnError,
+)
+from safeguard_qa.loaders.files import Limits, document_from_bytes
+from safeguard_qa.loaders.framework import parse_framework
+from safeguard_qa.loaders.policy import load_policy, parse_outcomes, parse_policy
 from safeguard_qa.loaders.returns import (
     INPUT_FORMATS,
     check_return,
     load_return,
+    return_from_bytes,
     validated_return,
 )
 from safeguard_qa.models.framework import Framework
@@ -43,7 +50,6 @@ Upload = bytes | bytearray | memoryview | BinaryIO
 """The content of a file as bytes, or a binary stream to read it from (an upload)."""
 DOCUMENT_FORMATS = ("yaml", "json")
 _CHUNK = 1024 * 1024
-T = TypeVar("T")
 
 
 def evaluate(
@@ -66,7 +72,7 @@ def evaluate_returns(
     policy: Policy | None = None,
     previous: Mapping[str, Return] | None = None,
     outcomes: Outcomes | None = None,
-    policy_file: str = "policy",
+    policy_file: str | None = None,
 ) -> list[Evaluation]:
     """Evaluate a partnership's returns together, so peer rules can compare agencies.
     ``previous`` maps an agency id to its previous return."""
@@ -181,9 +187,7 @@ def read_return(
     framework's scale at their cell (as :func:`safeguard_qa.load_return` does)."""
     fmt = _known_format(format, INPUT_FORMATS)
     limits = limits or Limits.from_env()
-    return _from_upload(
-        data, fmt, name, limits, lambda path: load_return(path, limits, fmt, registry)
-    )
+    return return_from_bytes(_upload_bytes(data, name, limits), name, fmt, limits, registry)
 
 
 def read_framework(
@@ -196,9 +200,7 @@ def read_framework(
 ) -> Framework:
     """Read a framework from YAML or JSON bytes or a binary stream; with ``registry``, it
     is also checked against the installed scales."""
-    fmt = _known_format(format, DOCUMENT_FORMATS)
-    limits = limits or Limits.from_env()
-    return _from_upload(data, fmt, name, limits, lambda p: load_framework(p, registry, limits))
+    return parse_framework(_document(data, format, name, limits, FrameworkError), name, registry)
 
 
 def read_policy(
@@ -211,9 +213,7 @@ def read_policy(
 ) -> Policy:
     """Read a policy from YAML or JSON bytes or a binary stream; with ``registry``, its
     rule, roll-up and parameter names are checked too."""
-    fmt = _known_format(format, DOCUMENT_FORMATS)
-    limits = limits or Limits.from_env()
-    return _from_upload(data, fmt, name, limits, lambda p: load_policy(p, registry, limits))
+    return parse_policy(_document(data, format, name, limits, PolicyError), name, registry)
 
 
 def read_outcomes(
@@ -224,9 +224,7 @@ def read_outcomes(
     limits: Limits | None = None,
 ) -> Outcomes:
     """Read challenge outcomes from YAML or JSON bytes or a binary stream."""
-    fmt = _known_format(format, DOCUMENT_FORMATS)
-    limits = limits or Limits.from_env()
-    return _from_upload(data, fmt, name, limits, lambda p: load_outcomes(p, limits))
+    return parse_outcomes(_document(data, format, name, limits, OutcomesError), name)
 
 
 def _known_format(fmt: str, formats: Sequence[str]) -> str:
@@ -241,48 +239,37 @@ def _known_format(fmt: str, formats: Sequence[str]) -> str:
     return wanted
 
 
-def _from_upload(data: Upload, fmt: str, name: str, limits: Limits, read: Callable[[Path], T]) -> T:
-    """``read`` applied to the upload, through a file in a private temporary folder (mode
-    0700, removed at once), so that bytes meet exactly the checks files meet.
-
-    The file readers take only paths today; once they take bytes (the change is proposed
-    beside this), the temporary file goes and nothing else changes here.
-    """
-    with tempfile.TemporaryDirectory(prefix="safeguard-qa-") as folder:
-        path = Path(folder) / f"upload.{fmt}"
-        _write_upload(data, path, name, limits)
-        try:
-            return read(path)
-        except InputError as exc:
-            renamed = [_named(problem, str(path), name) for problem in exc.problems]
-            raise type(exc)(renamed) from None
+def _document(
+    data: Upload, fmt: str, name: str, limits: Limits | None, error: type[InputError]
+) -> Any:
+    """A YAML or JSON upload as plain data; unreadable, it raises the reader's own error."""
+    fmt = _known_format(fmt, DOCUMENT_FORMATS)
+    limits = limits or Limits.from_env()
+    try:
+        return document_from_bytes(_upload_bytes(data, name, limits), name, fmt, limits)
+    except InputError as exc:
+        raise error(exc.problems) from None
 
 
-def _write_upload(data: Upload, path: Path, name: str, limits: Limits) -> None:
-    """Write the upload to ``path``; a stream is copied a chunk at a time and never past the
-    size limit, so an endless or huge stream costs neither memory nor disk."""
-    with path.open("xb") as out:
-        if isinstance(data, bytes | bytearray | memoryview):
-            out.write(data)
-            return
-        written = 0
-        while chunk := data.read(_CHUNK):
-            written += len(chunk)
-            if written > limits.max_bytes:
-                raise ReturnError.single(
-                    name,
-                    "",
-                    f"the upload is over the limit of {limits.max_bytes:,} bytes "
-                    "(raise it with SAFEGUARD_QA_MAX_BYTES if the file is genuine)",
-                    code="too-large",
-                )
-            out.write(chunk)
-
-
-def _named(problem: Problem, temporary: str, name: str) -> Problem:
-    if problem.file != temporary:
-        return problem
-    return dataclasses.replace(problem, file=name)
+def _upload_bytes(data: Upload, name: str, limits: Limits) -> bytes:
+    """The upload's bytes; a stream is read a chunk at a time and never past the size
+    limit, so an endless or huge stream cannot exhaust memory."""
+    if isinstance(data, bytes | bytearray | memoryview):
+        return bytes(data)
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := data.read(_CHUNK):
+        size += len(chunk)
+        if size > limits.max_bytes:
+            raise ReturnError.single(
+                name,
+                "",
+                f"the upload is over the limit of {limits.max_bytes:,} bytes "
+                "(raise it with SAFEGUARD_QA_MAX_BYTES if the file is genuine)",
+                code="too-large",
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 # --- validating without raising -----------------------------------------------------------

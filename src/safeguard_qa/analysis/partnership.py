@@ -290,7 +290,7 @@ def evaluate_partnership(
     expected: ExpectedAgencies | None = None,
     previous_returns: Sequence[Return] = (),
     outcomes: Outcomes | None = None,
-    policy_file: str = "policy",
+    policy_file: str | None = None,
     previous_policy: Policy | None = None,
     extra_flags: Mapping[str, Sequence[Flag]] | None = None,
 ) -> PartnershipReport:

@@ -24,7 +24,7 @@ from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from safeguard_qa.errors import InputError, PluginError, RuleError, SafeguardQAError
+from safeguard_qa.errors import PluginError, ProblemsError, RuleError, SafeguardQAError
 
 if TYPE_CHECKING:
     from safeguard_qa.contract import Command
@@ -274,7 +274,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # flush here, not at exit: a reader that went away is then caught below
         if sys.stdout is not None:
             sys.stdout.flush()
-    except InputError as exc:
+    except ProblemsError as exc:  # bad input or a bad setting: one line per problem
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         code = ExitCode.BAD_INPUT

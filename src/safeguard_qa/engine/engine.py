@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from safeguard_qa.engine.rollup import POINTS, Part, RollupStrategy, capped_score, worst_of
 from safeguard_qa.errors import (
+    ConfigurationError,
     OutcomesError,
     PolicyError,
     Problem,
@@ -102,13 +103,18 @@ class Engine:
     """Evaluates returns under one policy with the rules and roll-ups of one registry."""
 
     def __init__(
-        self, registry: Registry, policy: Policy | None = None, *, policy_file: str = "policy"
+        self, registry: Registry, policy: Policy | None = None, *, policy_file: str | None = None
     ) -> None:
+        """``policy_file`` names the file the policy was read from. Without one the policy
+        was built in code, and what is wrong with it is the program's setting: a
+        ConfigurationError, where a policy file's problems are a PolicyError."""
         self.registry = registry
         self.policy = policy = policy or Policy()
+        error = PolicyError if policy_file is not None else ConfigurationError
+        policy_file = policy_file or "policy"
         problems = check_policy(policy, registry, policy_file)
         if problems:
-            raise PolicyError(problems)
+            raise error(problems)
         self._rules = [
             _ActiveRule(
                 rule,
@@ -120,7 +126,7 @@ class Engine:
             if policy.runs(rule.id)
         ]
         if not self._rules:
-            raise PolicyError(
+            raise error(
                 [Problem(policy_file, "rules", "no rule is enabled: nothing would be checked")]
             )
         self._standard_rollup = registry.rollups[policy.rollup.standard]

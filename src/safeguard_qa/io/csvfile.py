@@ -185,7 +185,12 @@ def _guide_text(guide: Guide | None, criterion_id: str) -> str:
 
 def read_csv_table(path: Path, limits: Limits) -> Table:
     """The cells of a CSV return; a ReturnError naming the line for anything malformed."""
-    reader = _CsvReader(str(path), read_text(path, limits), limits.max_nodes)
+    return csv_table(read_text(path, limits), str(path), limits)
+
+
+def csv_table(text: str, file: str, limits: Limits) -> Table:
+    """The cells of CSV text; problems name ``file``."""
+    reader = _CsvReader(file, text, limits.max_nodes)
     table = reader.read()
     if reader.problems:
         raise ReturnError(reader.problems)

@@ -30,7 +30,7 @@ from safeguard_qa.io.layout import (
     Field,
     RecordKind,
 )
-from safeguard_qa.loaders.files import Limits
+from safeguard_qa.loaders.files import Limits, decode_text, read_bytes, within_limit
 from safeguard_qa.loaders.messages import is_personal, problems_from_validation, without_value
 from safeguard_qa.models.framework import Framework
 from safeguard_qa.models.returns import Return
@@ -79,14 +79,25 @@ def read_tabular_return(
     """Read a CSV or XLSX return. With ``registry``, ratings are checked against the scale
     of the framework the return names, so a bad rating is reported at its cell."""
     try:
+        data = read_bytes(path, limits)
+    except InputError as exc:  # missing or too large: still an unreadable return
+        raise ReturnError(exc.problems) from None
+    return tabular_return(data, str(path), fmt, limits, registry)
+
+
+def tabular_return(
+    data: bytes, file: str, fmt: str, limits: Limits, registry: Registry | None = None
+) -> Return:
+    """A CSV or XLSX return from its bytes (an upload); problems name ``file``."""
+    try:
         if fmt == "csv":
-            from safeguard_qa.io.csvfile import read_csv_table
+            from safeguard_qa.io.csvfile import csv_table
 
-            table = read_csv_table(path, limits)
+            table = csv_table(decode_text(within_limit(data, file, limits), file), file, limits)
         else:
-            from safeguard_qa.io.xlsxfile import read_xlsx_table
+            from safeguard_qa.io.xlsxfile import xlsx_table
 
-            table = read_xlsx_table(path, limits)
+            table = xlsx_table(data, file, limits)
     except ReturnError:
         raise
     except InputError as exc:  # missing, too large, not UTF-8: still an unreadable return

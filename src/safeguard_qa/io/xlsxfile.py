@@ -82,7 +82,7 @@ from safeguard_qa.io.workbook import (
     workbook_bytes,
 )
 from safeguard_qa.io.xlsxcheck import check_workbook
-from safeguard_qa.loaders.files import Limits, read_bytes
+from safeguard_qa.loaders.files import Limits, read_bytes, within_limit
 from safeguard_qa.models.returns import Response
 from safeguard_qa.models.scale import RAG, Scale
 
@@ -539,8 +539,12 @@ def read_xlsx_table(path: Path, limits: Limits) -> Table:
 
     Every part of the workbook is checked (sizes, XML, entities, cell counts) before openpyxl
     parses any; cached values of formulas are read, and a formula with none is an error."""
-    file = str(path)
-    data = read_bytes(path, limits)
+    return xlsx_table(read_bytes(path, limits), str(path), limits)
+
+
+def xlsx_table(data: bytes, file: str, limits: Limits) -> Table:
+    """The cells of a workbook's bytes (checked as :func:`read_xlsx_table` says)."""
+    data = within_limit(data, file, limits)
     parts = check_workbook(file, data, limits)
     reader = _XlsxReader(file, limits.max_nodes, parts.unsaved_formulas())
     try:

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from safeguard_qa.errors import InputError
+from safeguard_qa.errors import ConfigurationError, InputError
 
 try:  # the C loader is several times faster; fall back to pure Python where it is absent
     from yaml import CSafeLoader as _SafeLoader
@@ -68,8 +68,11 @@ def _env_int(name: str, default: int) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise InputError.single(
-            f"${name}", "", f"expected a whole number of bytes or nodes, found {raw!r}"
+        raise ConfigurationError.single(
+            f"${name}",
+            "",
+            f"expected a whole number of bytes or nodes, found {raw!r}",
+            code="bad-setting",
         ) from None
     return value if value > 0 else default
 
@@ -85,13 +88,7 @@ def read_bytes(path: Path, limits: Limits) -> bytes:
         raise InputError.single(name, "", f"cannot read it: {exc.strerror}") from None
     if not path.is_file():
         raise InputError.single(name, "", "expected a file, found a folder or device")
-    if size > limits.max_bytes:
-        raise InputError.single(
-            name,
-            "",
-            f"the file is {size:,} bytes, over the limit of {limits.max_bytes:,} "
-            "(raise it with SAFEGUARD_QA_MAX_BYTES if the file is genuine)",
-        )
+    _check_size(size, name, limits)
     with path.open("rb") as handle:
         data = handle.read(limits.max_bytes + 1)
     if len(data) > limits.max_bytes:
@@ -99,23 +96,44 @@ def read_bytes(path: Path, limits: Limits) -> bytes:
     return data
 
 
+def within_limit(data: bytes, name: str, limits: Limits) -> bytes:
+    """``data`` (an upload already in memory) if it is within the size limit."""
+    _check_size(len(data), name, limits)
+    return data
+
+
+def _check_size(size: int, name: str, limits: Limits) -> None:
+    if size > limits.max_bytes:
+        raise InputError.single(
+            name,
+            "",
+            f"the file is {size:,} bytes, over the limit of {limits.max_bytes:,} "
+            "(raise it with SAFEGUARD_QA_MAX_BYTES if the file is genuine)",
+            code="too-large",
+        )
+
+
 def read_text(path: Path, limits: Limits) -> str:
     """The file decoded as UTF-8 (a byte-order mark is allowed)."""
-    data = read_bytes(path, limits)
+    return decode_text(read_bytes(path, limits), str(path))
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """``data`` decoded as UTF-8 (a byte-order mark is allowed); problems name ``name``."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError.single(
-            str(path),
+            name,
             "",
             "the file is UTF-16 (Excel and Notepad call it 'Unicode'); save it as UTF-8",
         )
     if b"\x00" in data:
-        raise InputError.single(str(path), "", "expected a text file, found binary data")
+        raise InputError.single(name, "", "expected a text file, found binary data")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InputError.single(
-            str(path),
+            name,
             f"line {line}",
             "expected UTF-8 text; save the file as UTF-8 (found a byte "
             f"0x{data[exc.start]:02x} that is not UTF-8)",
@@ -331,3 +349,8 @@ def load_document(path: Path, limits: Limits | None = None) -> Any:
             str(path), "", f"expected a .yaml, .yml or .json file, found {path.suffix or 'none'}"
         )
     return parse_text(read_text(path, limits), str(path), fmt, limits)
+
+
+def document_from_bytes(data: bytes, name: str, fmt: str, limits: Limits) -> Any:
+    """A YAML or JSON upload parsed into plain data, with the checks a file gets."""
+    return parse_text(decode_text(within_limit(data, name, limits), name), name, fmt, limits)

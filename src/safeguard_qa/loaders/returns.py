@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from safeguard_qa.errors import InputError, Problem, ReturnError, raise_if_errors
-from safeguard_qa.loaders.files import Limits, format_of
+from safeguard_qa.loaders.files import Limits, document_from_bytes, format_of, read_bytes
 from safeguard_qa.loaders.messages import problems_from_validation
 from safeguard_qa.models.framework import Framework
 from safeguard_qa.models.returns import Return
@@ -68,21 +68,37 @@ def _load_return(
     path: Path, limits: Limits | None, input_format: str | None, registry: Registry | None
 ) -> Return:
     fmt = input_format or format_of(path)
-    if fmt in ("yaml", "json"):
+    if fmt in INPUT_FORMATS:
         limits = limits or Limits.from_env()
-        from safeguard_qa.loaders.files import parse_text, read_text
-
-        return parse_return(parse_text(read_text(path, limits), str(path), fmt, limits), str(path))
-    if fmt in ("csv", "xlsx"):
-        from safeguard_qa.io.tabular import read_tabular_return
-
-        return read_tabular_return(path, fmt, limits or Limits.from_env(), registry=registry)
+        return return_from_bytes(read_bytes(path, limits), str(path), fmt, limits, registry)
     raise ReturnError.single(
         str(path),
         "",
         f"cannot tell the format from {path.suffix or 'no extension'!r}; expected one of "
         f".yaml, .yml, .json, .csv, .xlsx (or pass --input-format)",
     )
+
+
+def return_from_bytes(
+    data: bytes,
+    file: str,
+    fmt: str,
+    limits: Limits | None = None,
+    registry: Registry | None = None,
+) -> Return:
+    """A return from the bytes of a YAML, JSON, CSV or XLSX file (an upload), with the
+    checks a file gets; problems name ``file``."""
+    limits = limits or Limits.from_env()
+    try:
+        if fmt in ("yaml", "json"):
+            return parse_return(document_from_bytes(data, file, fmt, limits), file)
+        from safeguard_qa.io.tabular import tabular_return
+
+        return tabular_return(data, file, fmt, limits, registry=registry)
+    except ReturnError:
+        raise
+    except InputError as exc:  # unreadable (size, encoding, syntax): still a bad return
+        raise ReturnError(exc.problems) from None
 
 
 def validated_return(
