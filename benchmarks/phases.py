@@ -192,6 +192,25 @@ def phase_partnership(root: Path, part: str = "0/1") -> Figures:
     }
 
 
+def phase_pack(root: Path, agencies: str = "800") -> Figures:
+    """``safeguard-qa partnership FILES... --format html -o PACK`` over the first
+    ``agencies`` returns of the data set (schools and Section 11 agencies of several
+    partnership folders), through the CLI's own ``main``: its peak memory is the command's."""
+    from safeguard_qa.cli import main
+
+    files = generate.return_files(root)[: int(agencies)]
+    out = root / "out" / f"pack-{agencies}.html"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    code = main(
+        ["--no-entry-points", "partnership", *map(str, files), "--format", "html", "-o", str(out)]
+    )
+    seconds = time.perf_counter() - start
+    size = out.stat().st_size if out.exists() else 0
+    out.unlink(missing_ok=True)
+    return {"agencies": len(files), "seconds": seconds, "exit_code": code, "html_bytes": size}
+
+
 def phase_profile(root: Path, count: str = "1000") -> Figures:
     """cProfile of reading-and-validating and of evaluating a sample of returns."""
     from safeguard_qa.engine import Engine
@@ -264,6 +283,7 @@ PHASES: dict[str, Callable[..., Figures]] = {
     "floor": phase_floor,
     "evaluate": phase_evaluate,
     "partnership": phase_partnership,
+    "pack": phase_pack,
     "profile": phase_profile,
 }
 
