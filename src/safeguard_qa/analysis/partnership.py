@@ -20,6 +20,7 @@ The sign-off's name never enters the report: only the signer's role does.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal
@@ -31,7 +32,7 @@ from safeguard_qa.models.base import Model
 from safeguard_qa.models.framework import Framework
 from safeguard_qa.models.outcomes import Outcome, Outcomes
 from safeguard_qa.models.partnership import ExpectedAgencies, ExpectedAgency
-from safeguard_qa.models.policy import Policy, Severity
+from safeguard_qa.models.policy import Policy, RuleConfig, Severity
 from safeguard_qa.models.results import Evaluation, Flag, FlagStatus, Ratings, StandardResult
 from safeguard_qa.models.returns import Action, Return
 from safeguard_qa.models.scale import RAG
@@ -259,6 +260,15 @@ class AgencyPack(Model):
     decisions: tuple[Outcome, ...]
 
 
+class PolicySetting(Model):
+    """A policy setting that differs from the built-in policy, for the pack's reader:
+    ``name`` is its dotted path (``rules.evidence-stale.params.max_age_days``), ``value``
+    its value as JSON text."""
+
+    name: str
+    value: str
+
+
 class PartnershipReport(Model):
     """The partnership view and the challenge-event pack, as data."""
 
@@ -275,6 +285,7 @@ class PartnershipReport(Model):
     trend: Trend | None
     actions: tuple[ActionItem, ...]
     agencies: tuple[AgencyPack, ...]
+    policy_settings: tuple[PolicySetting, ...] = ()
 
 
 # --- building it --------------------------------------------------------------------------
@@ -389,7 +400,35 @@ def build_partnership(
         agencies=tuple(
             _agency_pack(ret, ev, frameworks[_framework_key(ev)]) for ret, ev in results
         ),
+        policy_settings=non_default_settings(policy, registry),
     )
+
+
+def non_default_settings(policy: Policy, registry: Registry) -> tuple[PolicySetting, ...]:
+    """The settings of ``policy`` that differ from the built-in policy (a rule's parameters
+    from the rule's own defaults), in a fixed order."""
+    found: list[PolicySetting] = []
+    _differences("", policy.model_dump(mode="json", exclude={"rules"}),
+                 Policy().model_dump(mode="json", exclude={"rules"}), found)  # fmt: skip
+    for rule_id in sorted(policy.rules):
+        config = policy.rules[rule_id]
+        rule = registry.rules.get(rule_id)
+        params = rule.Params().model_dump(mode="json") if rule is not None else {}
+        default = {**RuleConfig().model_dump(mode="json"), "params": params}
+        given = config.model_dump(mode="json")
+        given["params"] = {**params, **given["params"]}
+        _differences(f"rules.{rule_id}.", given, default, found)
+    return tuple(found)
+
+
+def _differences(
+    prefix: str, given: object, default: object, found: list[PolicySetting]
+) -> None:
+    if isinstance(given, dict) and isinstance(default, dict):
+        for key in given:
+            _differences(f"{prefix}{key}.", given[key], default.get(key), found)
+    elif given != default:
+        found.append(PolicySetting(name=prefix.rstrip("."), value=json.dumps(given)))
 
 
 def _agency_order(ev: Evaluation) -> tuple[str, str]:
@@ -902,6 +941,7 @@ __all__ = [
     "HeatCell",
     "HeatRow",
     "PartnershipReport",
+    "PolicySetting",
     "ReturnStatus",
     "StandardTrend",
     "Theme",

@@ -115,12 +115,20 @@ def policy_settings(report: PartnershipReport) -> list[tuple[str, str]] | None:
     Read from the report's ``policy_settings`` where the report carries them; otherwise
     only the theme share is known from the report, and None says the rest is unknown.
     """
-    carried = getattr(report, "policy_settings", None)
-    if carried is not None:
-        return [(str(s.name), str(s.value)) for s in carried]
+    if report.policy_settings:
+        return [(setting_words(s.name), s.value) for s in report.policy_settings]
     if report.theme_share != Policy().theme_share:
-        return [("theme_share", percent(report.theme_share))]
+        return [("theme share", percent(report.theme_share))]
     return None
+
+
+def setting_words(name: str) -> str:
+    """A setting's dotted path in words: ``rules.evidence-stale.params.max_age_days`` →
+    ``evidence-stale: max age days`` (rule ids stay as they are: people look them up)."""
+    parts = name.split(".")
+    if parts[0] == "rules" and len(parts) >= 3:
+        return f"{parts[1]}: {' '.join(parts[3:] or parts[2:]).replace('_', ' ')}"
+    return " ".join(parts).replace("_", " ")
 
 
 def pack_context(report: PartnershipReport, options: RenderOptions) -> dict[str, object]:
