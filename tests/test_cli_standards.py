@@ -310,3 +310,14 @@ def test_from_a_blank_starter_to_a_pack(
     assert "Northshire Police" in html
     assert STARTER_ID in html
     assert "A. Signer" not in html
+
+
+def test_show_gives_descriptors_and_references(capsys: pytest.CaptureFixture[str]) -> None:
+    from safeguard_qa.cli import main
+
+    assert main(["--no-entry-points", "standards", "show", "macfa-practice"]) == 0
+    out = capsys.readouterr().out
+    assert "  practice.voice:\n    descriptors:" in out
+    assert "      outstanding: " in out
+    assert main(["--no-entry-points", "standards", "show", "s175-kcsie"]) == 0
+    assert "    references: " in capsys.readouterr().out

@@ -18,6 +18,7 @@ from safeguard_qa.cli.common import (
     wrote,
 )
 from safeguard_qa.errors import InputError, Problem
+from safeguard_qa.models.framework import Criterion
 from safeguard_qa.plugins import FRAMEWORK_SUFFIXES
 
 if TYPE_CHECKING:
@@ -152,7 +153,29 @@ def cmd_standards_show(args: argparse.Namespace) -> int:
                 maxcolwidths=[None, 60, None, None, None, 20, 24],
             )
         )
+        for criterion in standard.criteria:
+            details = criterion_details(criterion)
+            if details:
+                print(f"  {criterion.id}:")
+                print("\n".join(f"    {line}" for line in details))
     return ExitCode.OK
+
+
+def criterion_details(criterion: Criterion) -> list[str]:
+    """What a criterion says beyond its row: descriptors per level (cumulative or not), its
+    references and its requirement."""
+    lines = []
+    if criterion.descriptors:
+        how = " (each level includes the ones below)" if criterion.descriptors_cumulative else ""
+        lines.append(f"descriptors{how}:")
+        lines += [f"  {level}: {text.strip()}" for level, text in criterion.descriptors.items()]
+    if criterion.references:
+        lines.append(f"references: {'; '.join(criterion.references)}")
+    if criterion.required_at_or_below is not None:
+        need = criterion.required_at_or_below
+        wants = [w for w, on in (("commentary", need.commentary), ("an action", need.action)) if on]
+        lines.append(f"at or below {need.level}: requires {' and '.join(wants)}")
+    return lines
 
 
 def cmd_standards_check(args: argparse.Namespace) -> int:
