@@ -25,6 +25,7 @@ from safeguard_qa.errors import (
     PolicyError,
     Problem,
     ReturnError,
+    raise_if_errors,
 )
 from safeguard_qa.loaders.files import Limits, document_from_bytes
 from safeguard_qa.loaders.framework import parse_framework
@@ -105,25 +106,40 @@ def iter_evaluations(
     input_format: str | None = None,
     limits: Limits | None = None,
     keep_in_memory: int = 256,
+    rejected: list[Problem] | None = None,
 ) -> Iterator[Evaluation]:
     """Evaluate a folder's worth of return files as one partnership, in constant memory.
 
     First every file is read and checked (all problems are raised together, before any
     result), gathering peer counts on the way; then each return is evaluated and yielded.
     Up to ``keep_in_memory`` returns are kept from the first pass; beyond that each file is
-    read again, so memory does not grow with the number of returns. Previous returns are
+    read again, so memory does not grow with the number of returns. A file that changed
+    between the two passes is refused, never evaluated unchecked. Previous returns are
     matched by agency id and read when needed.
+
+    With ``rejected`` (a list), a return that does not load or fit its framework is left
+    out and its problems are added to the list instead of raised, and the others are still
+    evaluated: what a coordinator wants from a folder of thousands; the caller reports the
+    rejected ones (the CLI's ``--keep-going`` does, then exits 2).
     """
     registry = engine.registry
     files = [Path(path) for path in paths]
     problems: list[Problem] = []
     kept: dict[Path, Return] = {}
-    counts: dict[tuple[str, str], dict[float, int]] = defaultdict(lambda: defaultdict(int))
+    seen: dict[Path, tuple[int, int]] = {}
+    counts: dict[tuple[str, ...], dict[float, int]] = defaultdict(lambda: defaultdict(int))
     keep = len(files) <= keep_in_memory
+    usable: list[Path] = []
     for path in files:
+        found = len(problems)
         ret = load_checked(path, registry, input_format, limits, problems)
         if ret is None:
+            if rejected is not None:
+                rejected.extend(problems[found:])
+                del problems[found:]
             continue
+        usable.append(path)
+        seen[path] = _stamp(path)
         if engine.needs_peers:
             engine.add_peer(counts, ret)
         if keep:
@@ -136,8 +152,8 @@ def iter_evaluations(
     if problems:
         raise ReturnError(problems)
     peers = PeerStats({k: dict(v) for k, v in counts.items()}) if engine.needs_peers else None
-    for path in files:
-        ret = kept.pop(path, None) or load_return(path, limits, input_format, registry)
+    for path in usable:
+        ret = kept.pop(path, None) or _read_again(path, seen[path], limits, input_format, engine)
         previous_path = previous_by_agency.get(ret.agency.id)
         previous = (
             load_return(previous_path, limits, input_format, registry)
@@ -147,6 +163,31 @@ def iter_evaluations(
         yield engine.evaluate(
             ret, previous=previous, peers=peers, outcomes=outcomes, validate=False, file=str(path)
         )
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    info = path.stat()
+    return info.st_size, info.st_mtime_ns
+
+
+def _read_again(
+    path: Path,
+    stamp: tuple[int, int],
+    limits: Limits | None,
+    input_format: str | None,
+    engine: Engine,
+) -> Return:
+    """A file read for the second time: refused if it changed since it was checked (its
+    peers were counted from the old content), and checked again all the same."""
+    if _stamp(path) != stamp:
+        raise ReturnError.single(
+            str(path),
+            "",
+            "the file changed while the returns were being evaluated; run the command again",
+        )
+    ret = load_return(path, limits, input_format, engine.registry)
+    raise_if_errors(check_return(ret, engine.registry, str(path)), ReturnError)
+    return ret
 
 
 def load_checked(

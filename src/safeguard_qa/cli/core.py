@@ -137,6 +137,12 @@ def add_parser(commands: Commands) -> None:
         help="exit 1 when any open flag is at or above this severity (default: high)",
     )
     evaluate.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="evaluate the returns that are fine even when others are refused; list the "
+        "refused ones and their problems at the end and exit 2",
+    )
+    evaluate.add_argument(
         "--input-format",
         choices=INPUT_FORMATS,
         help="read every file as this format (default: from its extension)",
@@ -270,6 +276,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             time.perf_counter() - started,
         )
 
+    rejected: list[Problem] = []
     evaluations = counted(
         track(
             iter_evaluations(
@@ -278,6 +285,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                 previous_paths=previous_paths,
                 outcomes=outcomes,
                 input_format=args.input_format,
+                rejected=rejected if args.keep_going else None,
             ),
             len(paths),
             "evaluating",
@@ -288,7 +296,15 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     else:
         write_output(args.output, renderer.evaluations(list(evaluations), options))
     wrote(args.output, plural(written, "evaluation"))
-    return exit_code(bad_input=False, flags_at_or_above=failing)
+    if rejected:
+        files = sorted({p.file for p in rejected})
+        for problem in rejected:
+            print(problem, file=sys.stderr)
+        print(
+            f"{plural(len(files), 'return')} refused and left out; the others were evaluated",
+            file=sys.stderr,
+        )
+    return exit_code(bad_input=bool(rejected), flags_at_or_above=failing)
 
 
 def check_framework(ev: Evaluation, framework: Framework, path: Path) -> None:
