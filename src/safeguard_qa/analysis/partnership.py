@@ -421,9 +421,7 @@ def non_default_settings(policy: Policy, registry: Registry) -> tuple[PolicySett
     return tuple(found)
 
 
-def _differences(
-    prefix: str, given: object, default: object, found: list[PolicySetting]
-) -> None:
+def _differences(prefix: str, given: object, default: object, found: list[PolicySetting]) -> None:
     if isinstance(given, dict) and isinstance(default, dict):
         for key in given:
             _differences(f"{prefix}{key}.", given[key], default.get(key), found)
