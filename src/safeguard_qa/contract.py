@@ -106,6 +106,9 @@ class PeerStats:
     _known: dict[tuple[object, ...], tuple[int, float | None]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    _groups: dict[tuple[str, str], list[tuple[tuple[str, ...], Mapping[float, int]]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         # Rules of every plugin read the same counts: they get a read-only copy, so no rule
@@ -114,6 +117,9 @@ class PeerStats:
             {key: MappingProxyType(dict(per)) for key, per in self.counts.items()}
         )
         object.__setattr__(self, "counts", frozen)
+        # each criterion's groups found directly, not by a scan of every key
+        for (framework, criterion, *group), per in frozen.items():
+            self._groups.setdefault((framework, criterion), []).append((tuple(group), per))
 
     def others(
         self,
@@ -136,9 +142,7 @@ class PeerStats:
     def _others(self, key: tuple[object, ...]) -> tuple[int, float | None]:
         framework, criterion, own, agency_type, sector = key
         counts: dict[float, int] = {}
-        for (fw, cid, *group), per in self.counts.items():
-            if fw != framework or cid != criterion:
-                continue
+        for group, per in self._groups.get((str(framework), str(criterion)), ()):
             if agency_type is not None and group[0] != agency_type:
                 continue
             if sector is not None and group[1] != sector:
