@@ -305,3 +305,37 @@ def test_template_cli_writes_each_format(tmp_path: Path) -> None:
 def test_template_cli_refuses_xlsx_to_the_terminal(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--no-entry-points", "template", "s11-wt2023", "--format", "xlsx"]) == 2
     assert "give an output file with -o" in capsys.readouterr().err
+
+
+def test_descriptors_and_references_travel_in_every_template_format(registry: Registry) -> None:
+    import csv
+    import io as text_io
+
+    from openpyxl import load_workbook
+
+    tool = registry.framework("macfa-practice")
+    voice = tool.criteria["practice.voice"]
+    outstanding = voice.descriptors["outstanding"].strip()
+    yaml_text = write_template(tool, registry, "yaml", None)
+    assert isinstance(yaml_text, str)
+    assert "#     outstanding: " in yaml_text
+    csv_text = write_template(tool, registry, "csv", None)
+    assert isinstance(csv_text, str)
+    assert any(
+        outstanding in cell for row in csv.reader(text_io.StringIO(csv_text)) for cell in row
+    )
+    workbook = write_template(tool, registry, "xlsx", None)
+    assert isinstance(workbook, bytes)
+    cells = [
+        str(cell.value)
+        for ws in load_workbook(text_io.BytesIO(workbook)).worksheets
+        for row in ws.iter_rows()
+        for cell in row
+        if cell.value
+    ]
+    assert any(outstanding in cell for cell in cells)
+    kcsie = registry.framework("s175-kcsie")
+    referenced = next(c for c in kcsie.criteria.values() if c.references)
+    kcsie_yaml = write_template(kcsie, registry, "yaml", None)
+    assert isinstance(kcsie_yaml, str)
+    assert f"references: {referenced.references[0]}" in kcsie_yaml

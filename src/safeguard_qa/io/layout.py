@@ -214,4 +214,10 @@ def criterion_guide(guide: Guide, criterion_id: str) -> str:
         lines.append(f"Rating: one of {', '.join(ratings)}.")
     if criterion.evidence_prompts:
         lines.append("Evidence to consider: " + "; ".join(criterion.evidence_prompts))
+    if criterion.descriptors:
+        below = " (each includes the ones below)" if criterion.descriptors_cumulative else ""
+        lines.append(f"What each level looks like{below}:")
+        lines += [f"  {level}: {text.strip()}" for level, text in criterion.descriptors.items()]
+    if criterion.references:
+        lines.append("References: " + "; ".join(criterion.references))
     return "\n".join(lines)

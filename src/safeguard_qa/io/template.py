@@ -147,6 +147,13 @@ def _yaml_response(guide: Guide, criterion: Criterion) -> Iterator[str]:
         yield from _comment(f"(asked of {', '.join(criterion.applies_to)})", "  ", "  ", "  ")
     for prompt in criterion.evidence_prompts:
         yield from _comment(prompt, "  ", "  evidence: ", " " * 12)
+    if criterion.descriptors:
+        below = " (each includes the ones below)" if criterion.descriptors_cumulative else ""
+        yield f"  #   levels{below}:"
+        for level, text in criterion.descriptors.items():
+            yield from _comment(text.strip(), "  ", f"    {level}: ", " " * (6 + len(level)))
+    if criterion.references:
+        yield from _comment("; ".join(criterion.references), "  ", "  references: ", " " * 14)
     yield f"  - criterion: {_q(criterion.id)}"
     answer = criterion.answer
     ratings = guide.ratings(criterion.id)
