@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gc
 import io
+import json
 import weakref
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -293,3 +294,15 @@ def test_evaluate_writes_each_export(registry: Registry, tmp_path: Path, fmt: st
     code = main(["--no-entry-points", "evaluate", str(source), "--format", fmt, "-o", str(out)])
     assert code == 1  # a high flag is open
     assert out.stat().st_size > 0
+
+
+def test_xlsx_is_never_written_to_the_terminal(
+    registry: Registry, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "police.yaml"
+    source.write_text(json.dumps(_flagged_data(registry)), encoding="utf-8")
+    code = main(["--no-entry-points", "evaluate", str(source), "--format", "xlsx"])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert out == ""
+    assert "binary: give an output file with -o" in err
