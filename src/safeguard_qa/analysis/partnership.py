@@ -29,7 +29,7 @@ from safeguard_qa.engine.engine import Engine
 from safeguard_qa.engine.rollup import POINTS
 from safeguard_qa.errors import InputError, Problem
 from safeguard_qa.models.base import Model
-from safeguard_qa.models.framework import Framework
+from safeguard_qa.models.framework import Criterion, Framework
 from safeguard_qa.models.outcomes import Outcome, Outcomes
 from safeguard_qa.models.partnership import ExpectedAgencies, ExpectedAgency
 from safeguard_qa.models.policy import Policy, RuleConfig, Severity
@@ -210,6 +210,9 @@ class AgendaItem(Ratings):
     question: str
     self_level: str | None = None
     moderated_level: str | None = None
+    claimed_descriptor: str = ""
+    """What the level the agency claimed looks like for this item (its descriptor)."""
+    references: tuple[str, ...] = ()
     agency_evidence: tuple[EvidenceNote, ...] = ()
     commentary: str = ""
 
@@ -897,12 +900,23 @@ def _agenda_item(
         **(_ratings_of(result) if result is not None else {}),
         self_level=result.self_level if result else None,
         moderated_level=result.moderated_level if result else None,
+        claimed_descriptor=_descriptor(criterion, result.self_level if result else None),
+        references=criterion.references if criterion else (),
         agency_evidence=tuple(
             EvidenceNote(description=e.description, reference=e.reference, date=e.date)
             for e in (response.evidence if response else ())
         ),
         commentary=response.commentary if response else "",
     )
+
+
+def _descriptor(criterion: Criterion | None, level: str | None) -> str:
+    if criterion is None or level is None:
+        return ""
+    for key, text in criterion.descriptors.items():
+        if key.casefold() == level.casefold():
+            return text.strip()
+    return ""
 
 
 def _moderated(ev: Evaluation) -> tuple[ModeratedRating, ...]:
