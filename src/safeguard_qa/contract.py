@@ -270,7 +270,7 @@ class RenderOptions:
 
 EvaluationRender = Callable[[Sequence[Evaluation], RenderOptions], str | bytes]
 PartnershipRender = Callable[["PartnershipReport", RenderOptions], str | bytes]
-StreamRender = Callable[[Iterable[Evaluation], int, RenderOptions], Iterator[str]]
+StreamRender = Callable[[Iterable[Evaluation], int, RenderOptions], Iterator[str] | Iterator[bytes]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,7 +279,7 @@ class Renderer:
 
     ``stream``, where given, renders evaluations as they arrive (it is told how many will
     come) so that a folder of any size is evaluated in constant memory; it must produce
-    exactly what ``evaluations`` would.
+    exactly what ``evaluations`` would: text chunks, or bytes for a ``binary`` format.
     """
 
     name: str

@@ -160,7 +160,7 @@ def track(items: Iterable[T], total: int, label: str) -> Iterator[T]:
     sys.stderr.flush()
 
 
-def write_output(path: Path | None, data: str | bytes | Iterable[str]) -> None:
+def write_output(path: Path | None, data: str | bytes | Iterable[str] | Iterable[bytes]) -> None:
     """Write to stdout, or to ``path``.
 
     A regular file (or a new one) is written atomically: a temporary file beside it,

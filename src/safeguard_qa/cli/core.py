@@ -244,6 +244,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             "--format", "", f"unknown format {args.format!r}; expected one of {', '.join(formats)}"
         )
     framework = registry.resolve_framework(args.framework) if args.framework else None
+    if renderer.binary and args.output is None:  # say so before evaluating anything
+        raise InputError.single(
+            "-o", "", f"the {renderer.name} format is binary: give an output file with -o"
+        )
     paths = expand_inputs(args.returns, args.input_format)
     previous_paths = expand_inputs(args.previous, args.input_format) if args.previous else []
     settings = [p for p in (args.policy, args.outcomes) if p is not None]
