@@ -19,8 +19,8 @@ from safeguard_qa.models.outcomes import Outcomes
 from safeguard_qa.models.scale import RAG
 from safeguard_qa.plugins import Registry
 from tests.factories import build
-from tests.test_pack import parse
-from tests.test_partnership import agency_data, write_partnership
+from tests.pack_html import parse
+from tests.partnership_data import agency_data, write_partnership
 
 
 def partnership(files: dict[str, Path], out: Path, *args: str) -> str:

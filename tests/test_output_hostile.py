@@ -28,7 +28,7 @@ from safeguard_qa.models.results import Evaluation
 from safeguard_qa.report.base import RenderOptions
 from safeguard_qa.report.safe import markdown_text, neutralise, printable
 from tests.factories import build, clean_return_data, with_changes
-from tests.test_properties import PROFILE, REGISTRY
+from tests.hypothesis_profiles import PROFILE, REGISTRY
 
 FORMATS = ("json", "table", "csv", "markdown", "junit", "xlsx")
 SHORT = 500  # ShortText: agency name, reference, owner, role

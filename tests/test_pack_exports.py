@@ -16,8 +16,8 @@ from safeguard_qa.plugins import Registry
 from safeguard_qa.report import pack_csv, pack_xlsx
 from safeguard_qa.report.base import RenderOptions
 from safeguard_qa.report.pack_csv import COLUMNS
+from tests.partnership_data import INJECTION, SIGNER, make_report
 from tests.test_output_hostile import check_csv, check_xlsx
-from tests.test_partnership import INJECTION, SIGNER, make_report
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "partnership"

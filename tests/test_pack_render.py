@@ -18,8 +18,8 @@ from safeguard_qa.plugins import Registry
 from safeguard_qa.report import html, pack_markdown
 from safeguard_qa.report.base import RenderOptions
 from safeguard_qa.report.pack_markdown import md_plain
-from tests.test_pack import parse
-from tests.test_partnership import SCRIPT, make_report
+from tests.pack_html import parse
+from tests.partnership_data import SCRIPT, make_report
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "partnership"

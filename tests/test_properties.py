@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from hypothesis import HealthCheck, assume, given, note, settings
+from hypothesis import assume, given, note, settings
 from hypothesis import strategies as st
 
 from safeguard_qa.engine import POINTS, Engine, band
@@ -42,25 +42,11 @@ from safeguard_qa.io import write_return
 from safeguard_qa.loaders.returns import load_return
 from safeguard_qa.models import RAG, Bands, Evaluation, Framework, Policy, Ratings, Rollup
 from safeguard_qa.models.scale import NA, Scale
-from safeguard_qa.plugins import Registry, load_registry
+from safeguard_qa.plugins import load_registry
 from safeguard_qa.report.jsonout import dumps
 from tests.factories import build, clean_return_data, with_changes
+from tests.hypothesis_profiles import PROFILE, REGISTRY
 
-settings.register_profile(
-    "ci",
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-settings.register_profile(
-    "slow",
-    max_examples=500,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-PROFILE = settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
-
-REGISTRY: Registry = load_registry(entry_points=False)
 FRAMEWORK_IDS = ("s11-wt2023", "s11-key-features", "s175-kcsie")
 ROLLUPS = ("worst_of", "weighted_mean", "percentage_met", "any_red_is_red")
 DEFAULT_ROLLUP = ("worst_of", "any_red_is_red")

@@ -15,7 +15,7 @@ from safeguard_qa.io.receipt import write_receipt
 from safeguard_qa.loaders.files import Limits
 from safeguard_qa.loaders.returns import check_return
 from safeguard_qa.plugins import Registry
-from tests.test_hostile import shared_strings_bomb_xlsx
+from tests.hostile_workbooks import shared_strings_bomb_xlsx
 from tests.test_xlsx_agency_round_trip import edit, template
 
 

@@ -11,7 +11,7 @@ from safeguard_qa.errors import ReturnError
 from safeguard_qa.io import read_tabular_return, xlsxfile
 from safeguard_qa.loaders.files import Limits
 from safeguard_qa.loaders.returns import load_return
-from tests.test_hostile import (
+from tests.hostile_workbooks import (
     RESPONSES_PART,
     clean_xlsx,
     rezip,

@@ -118,8 +118,15 @@ class Scale(Model):
         """Levels from worst to best (N/A levels are not ranked)."""
         return tuple(sorted((lv for lv in self.levels if not self.is_na(lv)), key=self.score))
 
+    @cached_property
+    def _ranks(self) -> dict[str, int]:
+        return {lv.id.casefold(): rank for rank, lv in enumerate(self.ordered)}
+
     def rank(self, level: Level) -> int:
         """0 for the worst level, counting up."""
+        rank = self._ranks.get(level.id.casefold())
+        if rank is not None and self.ordered[rank] is level:
+            return rank  # the scale's own level: no comparison of models field by field
         return self.ordered.index(level)
 
     def allows_na(self, statutory_agency: bool) -> bool:
