@@ -17,6 +17,7 @@ from safeguard_qa.audit.analysis import AuditFindings, Briefing, Count, Share
 from safeguard_qa.report.html import long_date
 from safeguard_qa.report.jsonout import dumps
 from safeguard_qa.report.pack_markdown import md, table
+from safeguard_qa.report.templating import template_environment
 
 REASONS = {
     "performance_data": "performance data",
@@ -64,14 +65,7 @@ def _date(value: dt.date | None) -> str:
 
 @cache
 def environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("safeguard_qa.audit", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    env = template_environment("safeguard_qa.audit")
     env.filters.update(
         words=words,
         percent=percent,

@@ -26,6 +26,7 @@ from safeguard_qa.models.policy import Policy
 from safeguard_qa.models.scale import RAG
 from safeguard_qa.report import charts
 from safeguard_qa.report.base import RenderOptions
+from safeguard_qa.report.templating import template_environment
 
 _RAG_LETTER = {RAG.RED: "R", RAG.AMBER: "A", RAG.GREEN: "G", RAG.BLUE: "B"}
 _MONTHS = (
@@ -72,14 +73,7 @@ def label(identifier: str) -> str:
 
 @cache
 def environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("safeguard_qa.report", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    env = template_environment("safeguard_qa.report")
     env.filters.update(
         rag_label=rag_label,
         rag_letter=rag_letter,

@@ -33,6 +33,7 @@ from safeguard_qa.report.html import (
     rag_letter,
 )
 from safeguard_qa.report.safe import markdown_text
+from safeguard_qa.report.templating import template_environment
 
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _MARKDOWN = re.compile(r"([\\`*_\[\]|~])")
@@ -69,16 +70,7 @@ def _finalize(value: object) -> str:
 
 @cache
 def environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("safeguard_qa.report", "templates"),
-        # Markdown, not HTML: _finalize escapes every value in Markdown's own way instead
-        autoescape=False,  # noqa: S701
-        finalize=_finalize,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    env = template_environment("safeguard_qa.report", finalize=_finalize)
     env.filters.update(
         rag_label=rag_label,
         rag_letter=rag_letter,
