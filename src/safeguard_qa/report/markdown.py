@@ -72,7 +72,26 @@ def _evaluation(ev: Evaluation, options: RenderOptions) -> list[str]:
             ],
         ),
     ]
-    return lines + _flag_counts(ev.flags) + _agenda(ev.agenda_flags())
+    return lines + _moderated(ev) + _flag_counts(ev.flags) + _agenda(ev.agenda_flags())
+
+
+def _moderated(ev: Evaluation) -> list[str]:
+    """The criteria the panel moderated: the agency's level beside the panel's."""
+    rows = [
+        [
+            md(c.criterion),
+            md(c.self_level or "–"),
+            rag_word(c.self_rag),
+            md(c.moderated_level or "–"),
+            rag_word(c.moderated_rag),
+        ]
+        for c in ev.criteria
+        if c.moderated_rag is not None
+    ]
+    if not rows:
+        return []
+    header = ["Criterion", "Self level", "Self", "Moderated level", "Moderated"]
+    return ["### Moderated by the panel", "", *table(header, rows)]
 
 
 def _flag_counts(flags: Sequence[Flag]) -> list[str]:

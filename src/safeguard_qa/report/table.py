@@ -65,6 +65,24 @@ def render_evaluation(evaluation: Evaluation, options: RenderOptions) -> str:
             maxcolwidths=[None, 50],
         )
     )
+    moderated = [c for c in ev.criteria if c.moderated_rag is not None]
+    if moderated:
+        lines += ["", "Moderated by the panel:"]
+        lines.append(
+            tabulate(
+                [
+                    [
+                        cell_text(c.criterion),
+                        cell_text(c.self_level or "-"),
+                        rag_text(c.self_rag),
+                        cell_text(c.moderated_level or "-"),
+                        rag_text(c.moderated_rag),
+                    ]
+                    for c in moderated
+                ],
+                headers=["Criterion", "Self level", "Self", "Moderated level", "Moderated"],
+            )
+        )
     counts = {
         sev: sum(1 for f in ev.flags if f.severity == sev) for sev in ("high", "medium", "low")
     }
