@@ -20,6 +20,11 @@ from pydantic import BaseModel
 from safeguard_qa.models.results import Evaluation
 from safeguard_qa.report.base import RenderOptions
 
+# The result models are built when first used (start-up time), and the engine fills them
+# without validating. Build them here, at import: built lazily inside a renderer, pydantic
+# would keep a snapshot of that renderer's local variables (an evaluation among them).
+Evaluation.model_rebuild()
+
 _UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
