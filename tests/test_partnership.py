@@ -31,7 +31,7 @@ from safeguard_qa.report.base import RenderOptions
 from safeguard_qa.report.html import render_partnership
 from safeguard_qa.report.jsonout import dumps
 from safeguard_qa.report.pack_markdown import render_pack
-from tests.factories import build
+from tests.factories import build, clean_return_data
 from tests.partnership_data import (
     EXPECTED,
     INJECTION,
@@ -342,7 +342,7 @@ def test_cli_json_matches_the_api(
 @pytest.mark.parametrize(
     ("fmt", "marker"),
     [
-        ("table", "## Partnership summary"),
+        ("table", "Returns received"),
         ("markdown", "### Challenge agenda"),
         ("html", "<!DOCTYPE html>"),
         ("csv", "section,framework,"),
@@ -363,8 +363,26 @@ def test_cli_table_is_the_partnership_view_without_agency_pages(
     code, out, _ = run(capsys, str(files["current"]), "--expected", str(files["expected"]))
     assert code == 0
     assert "Youth Justice Service" in out
-    assert "### Challenge agenda" not in out
-    assert "## Action register (overdue first)" in out
+    assert "Challenge agenda" not in out
+    assert "Overdue action of" in out
+    # a terminal table: aligned columns under a rule, not Markdown pipes
+    assert not any(line.startswith("|") for line in out.splitlines())
+    header = next(line for line in out.splitlines() if line.startswith("Agency "))
+    rule = out.splitlines()[out.splitlines().index(header) + 1]
+    assert set(rule) <= {"-", " "}
+    assert header.index("Overall") == rule.index("  -") + 2  # columns line up
+
+
+def test_cli_table_shows_control_characters_as_symbols(registry: Any, tmp_path: Path) -> None:
+    from safeguard_qa.analysis.partnership import evaluate_partnership
+    from safeguard_qa.report.base import RenderOptions
+    from safeguard_qa.report.pack_table import render_table
+
+    data = clean_return_data(registry, agency_id="noisy")
+    data["agency"]["name"] = "Noisy \x1b[2J Agency"
+    text = render_table(evaluate_partnership([build(data)], registry=registry), RenderOptions())
+    assert "\x1b" not in text
+    assert "Noisy ␛[2J Agency" in text
 
 
 def test_cli_unknown_format_lists_the_formats(

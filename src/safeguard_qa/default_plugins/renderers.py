@@ -31,7 +31,7 @@ def register_renderers(register: Callable[[Renderer], None]) -> None:
             ".txt",
             table.render_evaluations,
             stream=table.stream_evaluations,
-            partnership=lazy("safeguard_qa.report.pack_markdown", "render_summary"),
+            partnership=lazy("safeguard_qa.report.pack_table", "render_table"),
         )
     )
     register(
