@@ -258,8 +258,10 @@ def test_md_plain_escapes_without_entities(text: str, escaped: str) -> None:
 def test_table_format_is_the_summary_without_agency_pages(
     example_report: PartnershipReport,
 ) -> None:
-    text = pack_markdown.render_summary(example_report, RenderOptions())
-    assert "## Partnership summary" in text
-    assert "### Challenge agenda" not in text
-    assert "## Criterion by criterion" not in text
-    assert "## Action register (overdue first)" in text
+    from safeguard_qa.report.pack_table import render_table
+
+    text = render_table(example_report, RenderOptions())
+    assert "Returns received" in text  # the partnership summary
+    assert "Challenge agenda" not in text
+    assert "Criterion by criterion" not in text
+    assert "Overdue action of" in text  # the action register, overdue first

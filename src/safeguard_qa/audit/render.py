@@ -16,7 +16,8 @@ import jinja2
 from safeguard_qa.audit.analysis import AuditFindings, Briefing, Count, Share
 from safeguard_qa.report.html import long_date
 from safeguard_qa.report.jsonout import dumps
-from safeguard_qa.report.pack_markdown import md, table
+from safeguard_qa.report.markdown import table
+from safeguard_qa.report.safe import markdown_text as md
 from safeguard_qa.report.templating import template_environment
 
 REASONS = {

@@ -16,7 +16,7 @@ as words.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from functools import cache
 
 import jinja2
@@ -35,8 +35,6 @@ from safeguard_qa.report.html import (
 from safeguard_qa.report.safe import markdown_text
 from safeguard_qa.report.templating import template_environment
 
-_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-_MARKDOWN = re.compile(r"([\\`*_\[\]|~])")
 _ENTITY = re.compile(r"&(amp|lt|gt);")
 _BACKSLASHED = {"amp": "\\&", "lt": "\\<", "gt": "\\>"}
 _ARROW = {"improved": "▲ improved", "declined": "▼ declined", "unchanged": "= unchanged"}
@@ -116,12 +114,6 @@ def render_pack(report: PartnershipReport, options: RenderOptions) -> str:
     return _render("pack.md.j2", report, options)
 
 
-def render_summary(report: PartnershipReport, options: RenderOptions) -> str:
-    """The partnership view alone (the ``table`` format): summary, status, trend and the
-    action register, without the agency pages."""
-    return _render("summary_only.md.j2", report, options)
-
-
 _BLANK_RUNS = re.compile(r"\n{3,}")
 
 
@@ -131,18 +123,5 @@ def _tidy(text: str) -> str:
     return _BLANK_RUNS.sub("\n\n", lines).strip("\n") + "\n"
 
 
-# --- kept for the audit report ------------------------------------------------------------
-
-
-def md(text: object) -> str:
-    """``text`` safe for one Markdown line or table cell (HTML characters as entities)."""
-    plain = " ".join(str(text).split())
-    plain = "".join(_HTML.get(ch, ch) for ch in plain)
-    return _MARKDOWN.sub(r"\\\1", plain)
-
-
-def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
-    """A pipe table; cells must already be escaped with :func:`md`."""
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return [*lines, ""]
+md = markdown_text
+"""The one Markdown escape (``safeguard_qa.report.safe.markdown_text``), under its old name."""
