@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -278,9 +278,8 @@ class Engine:
             previous_items=previous_items,
             peers=peers,
         )
-        flags = self._flags(ctx, answers.order)
-        if extra_flags:
-            flags = self._with_extra(ctx, flags, extra_flags, answers.order)
+        flags = self._flags(ctx, extra_flags)
+        flags.sort(key=_flag_order(answers.order))
         applied = _applicable_outcomes(outcomes, ret, ctx.as_of)
         flags = _apply_flag_outcomes(flags, applied)
         return self._assemble(ctx, answers, flags, applied)
@@ -326,7 +325,8 @@ class Engine:
         """The policy's as-of date, else the return's submitted date, deadline or period end."""
         return self.policy.as_of or ret.submitted or ret.deadline or ret.period.end
 
-    def _flags(self, ctx: ReturnContext, order: Mapping[str, int]) -> list[Flag]:
+    def _flags(self, ctx: ReturnContext, extra: Sequence[Flag]) -> list[Flag]:
+        """The rules' flags, then the ``extra`` ones not already raised."""
         ret = ctx.ret
         criteria = ctx.framework.criteria
         standard_of = ctx.framework.standard_of
@@ -349,26 +349,8 @@ class Engine:
                     f"rule {active.rule.id} (plugin {active.plugin}) failed on return "
                     f"{ret.id}: {type(exc).__name__}: {exc}"
                 ) from exc
-        flags.sort(key=lambda f: (order.get(f.criterion or "", -1), f.rule, f.fingerprint))
-        return flags
-
-    def _with_extra(
-        self,
-        ctx: ReturnContext,
-        flags: list[Flag],
-        extra: Sequence[Flag],
-        order: Mapping[str, int],
-    ) -> list[Flag]:
-        known = {f.fingerprint for f in flags}
-        for flag in extra:
-            if flag.agency != ctx.ret.agency.id:
-                raise ValueError(f"a flag for agency {flag.agency} given to {ctx.ret.id}")
-            if flag.criterion is not None and flag.criterion not in ctx.framework.criteria:
-                raise ValueError(f"a flag names criterion {flag.criterion!r}, not in the framework")
-            if flag.fingerprint not in known:
-                flags.append(flag)
-                known.add(flag.fingerprint)
-        flags.sort(key=lambda f: (order.get(f.criterion or "", -1), f.rule, f.fingerprint))
+        if extra:
+            _add_extra(ctx, flags, extra)
         return flags
 
     def _assemble(
@@ -745,6 +727,24 @@ def _capped(rag: RAG | None, caps: Iterable[RAG]) -> RAG | None:
         return rag
     worst_cap = RAG.worst(caps)
     return worst_cap if rag is None else rag.at_most(worst_cap)
+
+
+def _add_extra(ctx: ReturnContext, flags: list[Flag], extra: Sequence[Flag]) -> None:
+    """Flags raised outside the rules (e.g. triangulation) join the return's own, once each."""
+    known = {f.fingerprint for f in flags}
+    for flag in extra:
+        if flag.agency != ctx.ret.agency.id:
+            raise ValueError(f"a flag for agency {flag.agency} given to {ctx.ret.id}")
+        if flag.criterion is not None and flag.criterion not in ctx.framework.criteria:
+            raise ValueError(f"a flag names criterion {flag.criterion!r}, not in the framework")
+        if flag.fingerprint not in known:
+            flags.append(flag)
+            known.add(flag.fingerprint)
+
+
+def _flag_order(order: Mapping[str, int]) -> Callable[[Flag], tuple[int, str, str]]:
+    """Flags in framework order (whole-return flags first), then by rule and fingerprint."""
+    return lambda f: (order.get(f.criterion or "", -1), f.rule, f.fingerprint)
 
 
 FINGERPRINT_VERSION = "2"
